@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright: oceanops.droplets contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Options every module of the collection takes (connection to the API).
+    DOCUMENTATION = r'''
+options:
+  api_token:
+    description:
+      - DigitalOcean API token (a personal access token or an OAuth token).
+      - When not set, the first of the environment variables E(DIGITALOCEAN_TOKEN), E(DIGITALOCEAN_ACCESS_TOKEN),
+        E(DO_API_TOKEN), E(DO_API_KEY), E(DO_OAUTH_TOKEN) and E(OAUTH_TOKEN) that is set is used.
+      - The token is never logged, returned or shown in an error.
+    type: str
+    aliases: [oauth_token]
+  api_url:
+    description:
+      - Base URL of the DigitalOcean API, without a path.
+      - Point it at the local simulator (for example V(http://127.0.0.1:8080)) to run playbooks with no account.
+      - Falls back to the environment variable E(DIGITALOCEAN_API_URL).
+    type: str
+    default: https://api.digitalocean.com
+  timeout:
+    description:
+      - Seconds to wait for each HTTP response before treating the request as failed.
+    type: int
+    default: 30
+  validate_certs:
+    description:
+      - Verify the API's TLS certificate. Only turn this off against a test endpoint you trust.
+    type: bool
+    default: true
+  allow_insecure_http:
+    description:
+      - Allow a plain C(http://) O(api_url) that is not a loopback address.
+      - By default such a URL is refused, because the token would cross the network unencrypted.
+        Loopback addresses (the local simulator) are always allowed.
+    type: bool
+    default: false
+requirements:
+  - requests
+notes:
+  - Transient failures are retried in one place with jittered exponential backoff that honours
+    C(Retry-After) and C(ratelimit-reset). A POST that may already have been carried out is never
+    sent again blindly; the module reads the Droplet's recent actions first.
+'''
+
+    # Options of the modules that can wait for actions.
+    WAIT = r'''
+options:
+  wait:
+    description:
+      - Wait until the action(s) finished and, where the Droplet shows the effect a moment later,
+        until it does.
+      - With V(false) the module returns as soon as the action was accepted.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait in all, counted on a monotonic clock from the start of the task.
+      - Polling starts at 0.5 s, reaches 2 s after about six seconds and then grows to 10% of the
+        time already waited (at most 60 s), so the end of an action is noticed within
+        max(2 s, 10% of its length) with few requests.
+    type: int
+    default: 600
+'''

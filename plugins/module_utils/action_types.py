@@ -1,0 +1,242 @@
+# -*- coding: utf-8 -*-
+# Copyright: oceanops.droplets contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The sixteen Droplet action types as data.
+
+Each entry says which module options it sends in the request body, which are required, whether
+``POST /v2/droplets/actions?tag_name=`` accepts it, the token scopes it needs, when the desired
+state already holds (``done``; None means the action is never "already done"), which Droplet
+fields it changes (for diff mode) and what to check before the POST (``preflight``). The modules
+only drive this table: adding an action type is one entry here plus its tests.
+
+Rules receive a DropletView (see droplet_view.py): ``view.droplet`` is the Droplet as the API
+returned it, ``view.params`` the module parameters, and methods fetch (once) what some rules need
+(backup policy, snapshots, kernels, sizes, backups).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+BACKUP_POLICY_KEYS = ('plan', 'weekday', 'hour')  # window_length_hours and retention_period_days are read-only
+UPDATE = ('droplet:update',)
+
+
+class ActionType:
+    def __init__(self, name, summary, fields=(), required=(), bulk=False, scopes=UPDATE, done=None,
+                 changes=None, preflight=None, instead=None, requires_off=False, fallback=None):
+        self.name = name
+        self.summary = summary
+        self.fields = fields
+        self.required = required
+        self.bulk = bulk
+        self.scopes = scopes
+        self.done = done
+        self.changes = changes or (lambda view: {})
+        self.preflight = preflight
+        # instead(view) names another type to send when that is what reaching the state takes.
+        self.instead = instead
+        # requires_off: the API refuses it on a running Droplet; with allow_power_off the driver
+        # turns the Droplet off first and restores its power state after.
+        self.requires_off = requires_off
+        # fallback: sent when this action ended but its state did not appear within
+        # graceful_timeout, if the user set allow_power_off (shutdown -> power_off).
+        self.fallback = fallback
+
+    @property
+    def idempotent(self):
+        return self.done is not None
+
+    def body(self, params):
+        """The JSON body for POST .../actions: ``type`` plus the fields the user set."""
+        body = dict(type=self.name)
+        for field in self.fields:
+            if params.get(field) is not None:
+                body[field] = FIELD_ENCODERS.get(field, _same)(params[field])
+        return body
+
+
+class Refused(Exception):
+    """The requested action cannot succeed; raised before any POST with a message for the user."""
+
+
+# -- small rule helpers --------------------------------------------------------------------------
+
+def _same(value):
+    return value
+
+
+def _image_ref(value):
+    """An image is an integer id or a slug; the API wants ids as integers."""
+    text = str(value)
+    return int(text) if text.isdigit() else text
+
+
+def _policy_body(policy):
+    return dict((key, policy[key]) for key in BACKUP_POLICY_KEYS if policy.get(key) is not None)
+
+
+FIELD_ENCODERS = dict(image=_image_ref, backup_policy=_policy_body)
+
+
+def _status_is(wanted):
+    return lambda view: view.droplet.get('status') == wanted
+
+
+def _has_feature(feature):
+    return lambda view: feature in (view.droplet.get('features') or [])
+
+
+def _status_becomes(wanted):
+    return lambda view: dict(status=wanted)
+
+
+def _policy_matches(view):
+    wanted = _policy_body(view.params.get('backup_policy') or {})
+    current = view.backup_policy() or {}
+    return all(current.get(key) == value for key, value in wanted.items())
+
+
+def _backups_done(view):
+    if 'backups' not in (view.droplet.get('features') or []):
+        return False
+    return not view.params.get('backup_policy') or _policy_matches(view)
+
+
+def _policy_change_instead(view):
+    """Backups already on but with another policy: only change_backup_policy can fix that."""
+    if _has_feature('backups')(view) and view.params.get('backup_policy') and not _policy_matches(view):
+        return 'change_backup_policy'
+    return None
+
+
+def _backups_changes(enabled):
+    def changes(view):
+        after = dict(backups_enabled=enabled)
+        if enabled and view.params.get('backup_policy'):
+            after['backup_policy'] = _policy_body(view.params['backup_policy'])
+        return after
+    return changes
+
+
+def _require_backups_on(view):
+    if 'backups' not in (view.droplet.get('features') or []):
+        raise Refused('change_backup_policy needs backups enabled on Droplet %s; use type=enable_backups with '
+                      'backup_policy to enable them with a policy' % view.droplet['id'])
+
+
+def _resize_done(view):
+    if view.droplet.get('size_slug') != view.params['size']:
+        return False
+    if not view.params.get('disk'):
+        return True
+    return view.droplet.get('disk') == view.size(view.params['size'])['disk']
+
+
+def _resize_preflight(view):
+    target = view.size(view.params['size'])
+    if target is None:
+        raise Refused('size %r is not a size DigitalOcean offers (GET /v2/sizes)' % view.params['size'])
+    current_disk = view.droplet.get('disk') or 0
+    if target.get('disk', 0) < current_disk:
+        raise Refused('size %s has a %s GB disk but Droplet %s already has %s GB: a disk can never shrink, choose '
+                      'a size with at least %s GB' % (target['slug'], target.get('disk'), view.droplet['id'],
+                                                      current_disk, current_disk))
+    # A running Droplet is handled by the driver (allow_power_off), not refused here.
+
+
+def _restore_preflight(view):
+    image = str(view.params['image'])
+    if not image.isdigit():
+        raise Refused('restore needs image to be the numeric id of one of this Droplet\'s backups, not %r' % image)
+    backups = view.droplet.get('backup_ids') or []
+    if int(image) not in backups:
+        raise Refused('image %s is not a backup of Droplet %s (its backups: %s)'
+                      % (image, view.droplet['id'], ', '.join(str(b) for b in sorted(backups)) or 'none'))
+
+
+def _rebuild_preflight(view):
+    if view.image(view.params['image']) is None:
+        raise Refused('image %r was not found (GET /v2/images/%s)' % (view.params['image'], view.params['image']))
+
+
+def _kernel_done(view):
+    return (view.droplet.get('kernel') or {}).get('id') == view.params['kernel']
+
+
+def _kernel_preflight(view):
+    offered = view.kernel_ids()
+    if view.params['kernel'] not in offered:
+        raise Refused('kernel %s is not offered for Droplet %s (GET /v2/droplets/%s/kernels)'
+                      % (view.params['kernel'], view.droplet['id'], view.droplet['id']))
+
+
+def _snapshot_done(view):
+    return view.snapshot_named(view.params['name']) is not None
+
+
+ACTION_TYPES = dict((action.name, action) for action in (
+    ActionType('enable_backups', 'Enable backups, optionally with a backup policy.',
+               fields=('backup_policy',), bulk=True, done=_backups_done, changes=_backups_changes(True),
+               instead=_policy_change_instead),
+    ActionType('disable_backups', 'Disable backups.',
+               bulk=True, done=lambda view: not _has_feature('backups')(view), changes=_backups_changes(False)),
+    ActionType('change_backup_policy', 'Change the backup policy of a Droplet that has backups enabled.',
+               fields=('backup_policy',), required=('backup_policy',), done=_policy_matches,
+               changes=lambda view: dict(backup_policy=_policy_body(view.params['backup_policy'])),
+               preflight=_require_backups_on),
+    ActionType('reboot', 'Reboot gracefully (always acts).'),
+    ActionType('power_cycle', 'Power cycle, like pressing reset (always acts).', bulk=True),
+    ActionType('shutdown', 'Shut down gracefully; with allow_power_off, power off if that does not work.',
+               bulk=True, done=_status_is('off'), changes=_status_becomes('off'), fallback='power_off'),
+    ActionType('power_off', 'Power off hard.', bulk=True, done=_status_is('off'), changes=_status_becomes('off')),
+    ActionType('power_on', 'Power on.', bulk=True, done=_status_is('active'), changes=_status_becomes('active')),
+    ActionType('restore', 'Restore from one of this Droplet\'s backups (always acts).',
+               fields=('image',), required=('image',), scopes=UPDATE + ('droplet:admin',),
+               changes=lambda view: dict(image=view.params['image']), preflight=_restore_preflight),
+    ActionType('password_reset', 'Reset the root password, mailed to the account (always acts).',
+               scopes=UPDATE + ('droplet:admin',)),
+    ActionType('resize', 'Resize CPU and RAM, and with disk=true also the disk (permanent).',
+               fields=('size', 'disk'), required=('size',), scopes=UPDATE + ('droplet:create',), done=_resize_done,
+               changes=lambda view: dict(size_slug=view.params['size']), preflight=_resize_preflight,
+               requires_off=True),
+    ActionType('rebuild', 'Rebuild from an image id or slug (always acts).',
+               fields=('image',), required=('image',), scopes=UPDATE + ('droplet:admin',),
+               changes=lambda view: dict(image=view.params['image']), preflight=_rebuild_preflight),
+    ActionType('rename', 'Rename the Droplet.', fields=('name',), required=('name',),
+               done=lambda view: view.droplet.get('name') == view.params['name'],
+               changes=lambda view: dict(name=view.params['name'])),
+    ActionType('change_kernel', 'Change the kernel (Droplets with externally managed kernels only).',
+               fields=('kernel',), required=('kernel',), done=_kernel_done,
+               changes=lambda view: dict(kernel_id=view.params['kernel']), preflight=_kernel_preflight),
+    ActionType('enable_ipv6', 'Enable IPv6 (one-way: it cannot be disabled).',
+               bulk=True, done=_has_feature('ipv6'), changes=lambda view: dict(ipv6_enabled=True)),
+    ActionType('snapshot', 'Take a snapshot with the given name, unless this Droplet already has one by that name.',
+               fields=('name',), required=('name',), bulk=True, scopes=UPDATE + ('image:create',),
+               done=_snapshot_done, changes=lambda view: dict(snapshot=view.params['name'])),
+))
+
+ALL_FIELDS = ('backup_policy', 'size', 'disk', 'image', 'name', 'kernel')
+BULK_TYPES = tuple(name for name, action in ACTION_TYPES.items() if action.bulk)
+
+
+def before_state(view, action):
+    """The current values of the fields ``action`` would change, keyed like ``action.changes``."""
+    droplet = view.droplet
+    features = droplet.get('features') or []
+    current = dict(
+        status=droplet.get('status'),
+        backups_enabled='backups' in features,
+        ipv6_enabled='ipv6' in features,
+        size_slug=droplet.get('size_slug'),
+        name=droplet.get('name'),
+        kernel_id=(droplet.get('kernel') or {}).get('id'),
+        image=(droplet.get('image') or {}).get('slug') or (droplet.get('image') or {}).get('id'),
+    )
+    after = action.changes(view)
+    before = dict((key, current.get(key)) for key in after if key in current)
+    if 'backup_policy' in after:
+        before['backup_policy'] = _policy_body(view.backup_policy() or {}) if 'backups' in features else None
+    if 'snapshot' in after:
+        before['snapshot'] = after['snapshot'] if view.snapshot_named(after['snapshot']) else None
+    return before, after

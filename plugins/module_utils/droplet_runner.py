@@ -1,0 +1,213 @@
+# -*- coding: utf-8 -*-
+# Copyright: oceanops.droplets contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Drives one action type against one Droplet: look, decide, act once, wait, report."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from datetime import datetime, timezone
+
+from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
+from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, Refused, before_state
+from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import DropletView
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout
+
+PENDING_EVENT = 'pending event'
+# How far back (server clock) an action may have started and still be the one our lost POST made.
+RECONCILE_SKEW_SECONDS = 5.0
+
+
+class ActionErrored(Refused):
+    """The API ran the action and it ended ``errored``."""
+
+    def __init__(self, message, action):
+        super(ActionErrored, self).__init__(message)
+        self.action = action
+
+
+def find_droplet(client, droplet_id=None, droplet_name=None):
+    """The one Droplet the user means, by id or by exact name (the API's name filter, not a scan)."""
+    if droplet_id is not None:
+        try:
+            return client.get('/v2/droplets/%s' % droplet_id)['droplet']
+        except DigitalOceanAPIError as error:
+            if error.status == 404:
+                raise Refused('Droplet %s was not found (HTTP 404, request_id %s)' % (droplet_id, error.request_id))
+            raise
+    matches = list(client.paginate('/v2/droplets', 'droplets', params=dict(name=droplet_name)))
+    if not matches:
+        raise Refused('No Droplet is named %r' % droplet_name)
+    if len(matches) > 1:
+        raise Refused('droplet_name %r is ambiguous: %d Droplets have it (ids %s); use droplet_id'
+                      % (droplet_name, len(matches), ', '.join(str(d['id']) for d in matches)))
+    return matches[0]
+
+
+def start_action(client, waiter, droplet_id, body, deadline):
+    """POST one action exactly once, even when the network or the API fails half-way.
+
+    422 "pending event" means the API did not act: wait for the Droplet and send again. When
+    the outcome is unknown (5xx, dropped connection, timeout), read the Droplet's recent actions
+    first and adopt the action if it was created; send again only when it certainly was not.
+    """
+    path = '/v2/droplets/%s/actions' % droplet_id
+    resent = False
+    while True:
+        sent_at = client.server_time
+        try:
+            return client.post(path, body)['action']
+        except DigitalOceanAPIError as error:
+            if error.status == 422 and PENDING_EVENT in (error.api_message or '').lower():
+                waiter.droplet_idle(droplet_id, deadline)
+                continue
+            if not error.outcome_unknown:
+                raise
+            adopted = find_recent_action(client, droplet_id, body['type'], sent_at)
+            if adopted is not None:
+                return adopted
+            if resent:
+                raise
+            resent = True
+
+
+def find_recent_action(client, droplet_id, action_type, since):
+    """The newest action of ``action_type`` on the Droplet that began at or after ``since``."""
+    actions = client.get('/v2/droplets/%s/actions' % droplet_id, params=dict(per_page=20)).get('actions') or []
+    for action in actions:
+        if action.get('type') != action_type:
+            continue
+        if action.get('status') == IN_PROGRESS or since is None:
+            return action
+        if _epoch(action.get('started_at')) >= since - RECONCILE_SKEW_SECONDS:
+            return action
+    return None
+
+
+def _epoch(stamp):
+    try:
+        return datetime.strptime(stamp, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=timezone.utc).timestamp()
+    except (TypeError, ValueError):
+        return 0.0
+
+
+class SingleDropletRun:
+    """One task against one Droplet. ``module`` is the DigitalOceanModule (params, client, waiter)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.client = module.client
+        self.waiter = module.waiter
+        self.params = module.params
+        self.deadline = module.deadline
+        self.started = []
+
+    def execute(self):
+        params = self.params
+        droplet = find_droplet(self.client, params.get('droplet_id'), params.get('droplet_name'))
+        if droplet.get('locked') or self.waiter.running_actions(droplet['id']):
+            droplet = self.waiter.droplet_idle(droplet['id'], self.deadline)
+        view = DropletView(self.client, droplet, params)
+        requested = ACTION_TYPES[params['type']]
+        steps = self.plan(view, requested)
+        before, after = before_state(view, requested)
+        result = dict(changed=bool(steps), droplet=droplet, steps=[step for step, _ in steps])
+        result['diff'] = dict(before=before, after=after if steps else before)
+        if not steps:
+            result['msg'] = '%s: already done on Droplet %s, nothing sent' % (requested.name, droplet['id'])
+            self._add_snapshot(view, result)
+            return result
+        if self.module.module.check_mode:
+            result['msg'] = 'Would run %s on Droplet %s' % (', '.join(describe_step(s, params) for s in steps), droplet['id'])
+            return result
+        return self.carry_out(view, steps, result)
+
+    def plan(self, view, action):
+        """The actions to send, in order, as (type, condition) pairs; [] when the state already holds.
+
+        ``condition`` is None, or 'if_still_on' for a fallback sent only when the previous step
+        did not reach its state in time.
+        """
+        if action.done is not None and action.done(view):
+            return []
+        if action.instead is not None:
+            other = action.instead(view)
+            if other:
+                action = ACTION_TYPES[other]
+        if action.preflight is not None:
+            action.preflight(view)
+        steps = [(action.name, None)]
+        if action.fallback and self.params['allow_power_off']:
+            steps.append((action.fallback, 'if_still_on'))
+        if action.requires_off and view.droplet.get('status') == 'active':
+            if not self.params['allow_power_off']:
+                raise Refused('%s needs Droplet %s powered off and it is active: power it off first, or set '
+                              'allow_power_off=true to shut it down (power_off if that fails), %s, then power it on'
+                              % (action.name, view.droplet['id'], action.name))
+            steps = [('shutdown', None), ('power_off', 'if_still_on')] + steps + [('power_on', None)]
+        return steps
+
+    def carry_out(self, view, steps, result):
+        droplet_id = view.droplet['id']
+        last_index = len(steps) - 1
+        for index, (step, condition) in enumerate(steps):
+            if condition == 'if_still_on' and view.droplet.get('status') == 'off':
+                continue
+            action_type = ACTION_TYPES[step]
+            action = start_action(self.client, self.waiter, droplet_id, action_type.body(self.params), self.deadline)
+            self.started.append(action)
+            # Later steps depend on earlier ones, so only the last step honours wait=false.
+            if index == last_index and not self.params['wait']:
+                break
+            action = self.waiter.action(action, self.deadline)
+            self.started[-1] = action
+            if action.get('status') == 'errored':
+                raise ActionErrored('%s action %s on Droplet %s ended errored' % (step, action['id'], droplet_id), action)
+            fallback_follows = index < last_index and steps[index + 1][1] == 'if_still_on'
+            view = self.settle(view, action_type, fallback_follows)
+        result.update(action=self.started[-1], actions=self.started, droplet=view.droplet)
+        result['msg'] = 'Sent %s to Droplet %s%s' % (
+            ', '.join(a['type'] for a in self.started), droplet_id, '' if self.params['wait'] else ' (not waited for)')
+        if self.params['wait']:
+            self._add_snapshot(view.refreshed(view.droplet), result)
+        return result
+
+    def settle(self, view, action_type, fallback_follows):
+        """Re-read the Droplet until the action's effect shows (its status may lag the action)."""
+        path = '/v2/droplets/%s' % view.droplet['id']
+
+        def fetch():
+            try:
+                return view.refreshed(self.client.get(path)['droplet'])
+            except DigitalOceanAPIError as error:
+                if error.status == 404:
+                    raise Refused('Droplet %s was deleted while waiting for its %s action' % (view.droplet['id'], action_type.name))
+                raise
+        if action_type.done is None:
+            return fetch()
+        deadline = self.deadline
+        if action_type.fallback:  # a graceful action: give it graceful_timeout, not the whole wait
+            deadline = min(deadline, self.waiter.deadline_after(self.params['graceful_timeout']))
+        try:
+            return self.waiter.poll(fetch, action_type.done, deadline,
+                                    lambda v: 'Droplet %s to show the effect of %s' % (v.droplet['id'], action_type.name))
+        except WaitTimeout as timeout:
+            if fallback_follows:
+                return timeout.last
+            if action_type.fallback:
+                raise Refused('Droplet %s is still %s %s s after %s; set allow_power_off=true to power it off then'
+                              % (view.droplet['id'], timeout.last.droplet.get('status'),
+                                 self.params['graceful_timeout'], action_type.name))
+            raise
+
+    def _add_snapshot(self, view, result):
+        if self.params['type'] == 'snapshot' and self.params.get('name'):
+            result['snapshot'] = view.snapshot_named(self.params['name'])
+
+
+def describe_step(step, params):
+    name, condition = step
+    if condition == 'if_still_on':
+        return '%s (only if still on after %s s)' % (name, params['graceful_timeout'])
+    return name

@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: oceanops.droplets contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Timing policy in one place: retry backoff, Retry-After parsing and the action poll schedule."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import random
+import time
+
+RETRY_BASE_SECONDS = 0.5
+RETRY_CAP_SECONDS = 30.0
+# A server-requested wait longer than this is not honoured blindly: the caller's deadline decides.
+RETRY_AFTER_CAP_SECONDS = 120.0
+
+POLL_FIRST_SECONDS = 0.5
+POLL_SHORT_CAP_SECONDS = 2.0
+POLL_MAX_SECONDS = 60.0
+
+
+def backoff_delay(attempt, rng=random):
+    """Full-jitter exponential backoff: a random delay in [0, min(cap, base * 2**attempt)].
+
+    Jitter spreads the retries of many concurrent Ansible forks sharing one token, so they do
+    not hit the API again in lock step after a 429 or a 5xx.
+    """
+    ceiling = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * (2 ** attempt))
+    return rng.uniform(ceiling / 4.0, ceiling)
+
+
+def server_requested_delay(headers, now=None):
+    """Seconds the server asked us to wait, from Retry-After or ratelimit-reset; None if neither.
+
+    DigitalOcean sends ``ratelimit-reset`` as a Unix time on every response and may send
+    ``Retry-After`` (seconds) with a 429. Both are honoured, capped at RETRY_AFTER_CAP_SECONDS.
+    """
+    if now is None:
+        now = time.time()
+    retry_after = _as_float(headers.get('Retry-After'))
+    if retry_after is not None:
+        return min(max(retry_after, 0.0), RETRY_AFTER_CAP_SECONDS)
+    reset_at = _as_float(headers.get('ratelimit-reset'))
+    if reset_at is not None and headers.get('ratelimit-remaining') in ('0', 0):
+        return min(max(reset_at - now, 0.0), RETRY_AFTER_CAP_SECONDS)
+    return None
+
+
+def poll_interval(elapsed):
+    """Seconds to wait before the next status poll, ``elapsed`` seconds into a wait.
+
+    The schedule starts fast (0.5 s), reaches 2 s after about six seconds, and from 20 s on
+    grows to 10 % of the time already waited (capped at 60 s). Any poll gap is therefore at
+    most max(2 s, 10 % of the action's length), which bounds how late a finish is noticed,
+    while the number of polls grows with the logarithm of the action's length, not linearly.
+    """
+    early = min(POLL_SHORT_CAP_SECONDS, POLL_FIRST_SECONDS + 0.25 * elapsed)
+    return min(POLL_MAX_SECONDS, max(early, 0.1 * elapsed))
+
+
+def _as_float(value):
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import random
+
+import pytest
+
+from ansible_collections.oceanops.droplets.plugins.module_utils.retry import (
+    RETRY_AFTER_CAP_SECONDS, backoff_delay, poll_interval, server_requested_delay)
+
+
+def polls_until(length):
+    """How many polls the schedule makes before it notices an action of ``length`` seconds ended."""
+    elapsed, polls = 0.0, 0
+    while elapsed < length:
+        elapsed += poll_interval(elapsed)
+        polls += 1
+    return polls, elapsed - length
+
+
+@pytest.mark.parametrize('elapsed', [0, 0.3, 1, 2.5, 5, 6, 10, 19.9, 20, 45, 120, 599, 600, 3600])
+def test_poll_gap_never_exceeds_two_seconds_or_ten_percent(elapsed):
+    assert 0 < poll_interval(elapsed) <= max(2.0, 0.1 * elapsed) + 1e-9
+
+
+@pytest.mark.parametrize('length', [1, 5, 30, 300, 1800])
+def test_finish_is_noticed_within_bound(length):
+    _, late = polls_until(length)
+    assert late <= max(2.0, 0.1 * length)
+
+
+def test_poll_count_grows_with_logarithm_of_length():
+    p30, _ = polls_until(30)
+    p300, _ = polls_until(300)
+    p600, _ = polls_until(600)
+    p3000, _ = polls_until(3000)
+    # Ten times longer costs a roughly constant number of extra polls, not ten times as many.
+    assert p300 - p30 < 30
+    assert p300 < 60
+    # Past ten minutes the gap is capped at 60 s: one request a minute.
+    assert p3000 <= p600 + (3000 - 600) / 60.0 + 1
+
+
+def test_backoff_is_jittered_and_capped():
+    rng = random.Random(1)
+    delays = [backoff_delay(attempt, rng) for attempt in range(12)]
+    assert all(0 < d <= 30.0 for d in delays)
+    assert len(set(round(d, 6) for d in delays)) == len(delays)
+    assert backoff_delay(0, rng) <= 0.5
+
+
+def test_retry_after_is_honoured_and_capped():
+    assert server_requested_delay({'Retry-After': '7'}) == 7.0
+    assert server_requested_delay({'Retry-After': '100000'}) == RETRY_AFTER_CAP_SECONDS
+
+
+def test_ratelimit_reset_used_only_when_quota_is_spent():
+    headers = {'ratelimit-reset': '1012', 'ratelimit-remaining': '0'}
+    assert server_requested_delay(headers, now=1000) == 12.0
+    headers['ratelimit-remaining'] = '40'
+    assert server_requested_delay(headers, now=1000) is None
+    assert server_requested_delay({}, now=1000) is None
