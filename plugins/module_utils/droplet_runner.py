@@ -106,7 +106,7 @@ class SingleDropletRun:
     def execute(self):
         params = self.params
         droplet = find_droplet(self.client, params.get('droplet_id'), params.get('droplet_name'))
-        if droplet.get('locked') or self.waiter.running_actions(droplet['id']):
+        if droplet.get('locked'):  # an action is running: wait for it instead of meeting a 422
             droplet = self.waiter.droplet_idle(droplet['id'], self.deadline)
         view = DropletView(self.client, droplet, params)
         requested = ACTION_TYPES[params['type']]
