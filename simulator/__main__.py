@@ -32,8 +32,8 @@ def parse_args(argv):
 
 def seed(store, args):
     for spec in args.fleet:
-        tag, _, rest = spec.partition('=')
-        count, _, status = rest.partition(':')
+        tag, rest = spec.split('=', 1)
+        count, status = (rest.split(':', 1) + [''])[:2]
         for number in range(int(count)):
             store.create_droplet('%s-%04d' % (tag, number + 1), tags=[tag], status=status or 'active')
     if args.demo:
@@ -60,7 +60,7 @@ def main(argv=None):
             handle.write('%d\n' % port)
     print('DigitalOcean API simulator listening on http://%s:%d' % (args.host, port), flush=True)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *signal_args: stop.set())
     try:
         stop.wait()
     except KeyboardInterrupt:

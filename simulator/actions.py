@@ -106,7 +106,7 @@ def _checked_policy(policy, required):
     for key, allowed in checks:
         if key in policy and policy[key] not in allowed:
             raise refuse('backup_policy.%s must be one of %s.' % (key, ', '.join(str(a) for a in allowed)))
-    return dict((key, policy[key]) for key, _ in checks if key in policy)
+    return dict((key, policy[key]) for key, allowed in checks if key in policy)
 
 
 def resize(store, droplet, body):
@@ -119,7 +119,7 @@ def resize(store, droplet, body):
         raise refuse('Droplet must be powered off before resizing.')
     if slug == droplet['size_slug'] and not body.get('disk'):
         raise refuse('Droplet is already this size.')
-    memory, vcpus, disk, _ = catalog.SIZE_TABLE[slug]
+    memory, vcpus, disk = catalog.SIZE_TABLE[slug][:3]
     if disk < droplet['disk']:
         raise refuse('This size is not available because it has a smaller disk.')
 

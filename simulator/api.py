@@ -25,7 +25,8 @@ def match(method, path):
         found = pattern.match(path)
         if found and route_method == method:
             return template, handler, found.groupdict()
-    for _, template, pattern, _ in ROUTES:
+    for route_entry in ROUTES:
+        template, pattern = route_entry[1], route_entry[2]
         if pattern.match(path):
             return template, None, {}
     return path, None, {}
@@ -105,9 +106,9 @@ def create_droplets(store, request):
         action = store.start_action_unchecked(droplet, 'create', lambda s, d: d.update(status='active'))
         created.append((droplet, action))
     links = {'actions': [{'id': a['id'], 'rel': 'create', 'href': '%s/v2/actions/%s' % (request.base_url, a['id'])}
-                         for _, a in created]}
+                         for created_droplet, a in created]}
     if body.get('names'):
-        return 202, {'droplets': [store.droplet_view(d) for d, _ in created], 'links': links}
+        return 202, {'droplets': [store.droplet_view(d) for d, create_action in created], 'links': links}
     return 202, {'droplet': store.droplet_view(created[0][0]), 'links': links}
 
 

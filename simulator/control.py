@@ -94,7 +94,7 @@ def add_faults(sim, request):
     for fault in body.get('faults', []):
         if fault.get('kind') in ('action_error', 'action_stuck'):
             outcome = 'errored' if fault['kind'] == 'action_error' else 'stuck'
-            for _ in range(int(fault.get('times', 1))):
+            for unused in range(int(fault.get('times', 1))):
                 sim.store.next_outcomes.append({'droplet_id': fault.get('droplet_id'), 'type': fault.get('type'),
                                                 'outcome': outcome})
         else:

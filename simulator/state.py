@@ -80,7 +80,7 @@ class Store:
             raise ApiError(422, 'unprocessable_entity', 'You specified an invalid image for Droplet creation.')
         droplet_id = next(self.ids)
         octet = droplet_id % 250 + 1
-        memory, vcpus, disk, _ = catalog.SIZE_TABLE[size]
+        memory, vcpus, disk = catalog.SIZE_TABLE[size][:3]
         droplet = {
             'id': droplet_id, 'name': name, 'memory': memory, 'vcpus': vcpus, 'disk': disk,
             'disk_info': [{'type': 'local', 'size': {'amount': disk, 'unit': 'gib'}}],

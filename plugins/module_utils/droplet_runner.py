@@ -112,7 +112,7 @@ class SingleDropletRun:
         requested = ACTION_TYPES[params['type']]
         steps = self.plan(view, requested)
         before, after = before_state(view, requested)
-        result = dict(changed=bool(steps), droplet=droplet, steps=[step for step, _ in steps])
+        result = dict(changed=bool(steps), droplet=droplet, steps=[step for step, condition in steps])
         result['diff'] = dict(before=before, after=after if steps else before)
         if not steps:
             result['msg'] = '%s: already done on Droplet %s, nothing sent' % (requested.name, droplet['id'])

@@ -156,4 +156,3 @@ class FleetRun:
         except WaitTimeout:
             if not (action.fallback and self.params['allow_power_off']):
                 raise
-

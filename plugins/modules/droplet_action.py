@@ -37,7 +37,7 @@ description:
     C(POST /v2/droplets/actions?tag_name=) does it. Waiting on a fleet reads the account's action list a page at a
     time instead of one request per action.
 author:
-  - oceanops.droplets contributors
+  - Oceanops engineers (@oceanops)
 extends_documentation_fragment:
   - oceanops.droplets.common
   - oceanops.droplets.common.wait

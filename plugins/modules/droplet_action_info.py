@@ -18,7 +18,7 @@ description:
     C(wait=false) in M(oceanops.droplets.droplet_action) and collect it later.
   - Read-only. It never changes anything and runs the same in check mode.
 author:
-  - oceanops.droplets contributors
+  - Oceanops engineers (@oceanops)
 extends_documentation_fragment:
   - oceanops.droplets.common
 attributes:

@@ -39,7 +39,7 @@ def test_get_retries_5xx_then_succeeds():
 
 
 def test_get_gives_up_with_the_api_details():
-    client, session, _ = make_client([ERROR_503] * 6)
+    client, session, clock = make_client([ERROR_503] * 6)
     with pytest.raises(DigitalOceanAPIError) as caught:
         client.get('/v2/droplets/1')
     error = caught.value
@@ -49,7 +49,7 @@ def test_get_gives_up_with_the_api_details():
 
 
 def test_post_is_not_repeated_after_a_5xx():
-    client, session, _ = make_client([ERROR_503, ACTION])
+    client, session, clock = make_client([ERROR_503, ACTION])
     with pytest.raises(DigitalOceanAPIError) as caught:
         client.post('/v2/droplets/1/actions', dict(type='reboot'))
     assert caught.value.outcome_unknown
@@ -57,7 +57,7 @@ def test_post_is_not_repeated_after_a_5xx():
 
 
 def test_post_is_not_repeated_after_a_dropped_connection():
-    client, session, _ = make_client([requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected'), ACTION])
+    client, session, clock = make_client([requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected'), ACTION])
     with pytest.raises(DigitalOceanAPIError) as caught:
         client.post('/v2/droplets/1/actions', dict(type='reboot'))
     assert caught.value.outcome_unknown
@@ -65,7 +65,7 @@ def test_post_is_not_repeated_after_a_dropped_connection():
 
 
 def test_post_is_not_repeated_after_a_read_timeout():
-    client, session, _ = make_client([requests.exceptions.ReadTimeout('read timed out'), ACTION])
+    client, session, clock = make_client([requests.exceptions.ReadTimeout('read timed out'), ACTION])
     with pytest.raises(DigitalOceanAPIError) as caught:
         client.post('/v2/droplets/1/actions', dict(type='reboot'))
     assert caught.value.outcome_unknown
@@ -73,7 +73,7 @@ def test_post_is_not_repeated_after_a_read_timeout():
 
 
 def test_post_with_a_2xx_but_unreadable_body_is_outcome_unknown():
-    client, session, _ = make_client([FakeResponse(201, raw=b'{"action": {"id": 7'), ACTION])
+    client, session, clock = make_client([FakeResponse(201, raw=b'{"action": {"id": 7'), ACTION])
     with pytest.raises(DigitalOceanAPIError) as caught:
         client.post('/v2/droplets/1/actions', dict(type='reboot'))
     assert caught.value.outcome_unknown
@@ -90,14 +90,14 @@ def test_post_is_retried_after_429_honouring_retry_after():
 
 
 def test_post_is_retried_when_the_connection_was_refused():
-    client, session, _ = make_client([refused(), ACTION])
+    client, session, clock = make_client([refused(), ACTION])
     assert client.post('/v2/droplets/1/actions', dict(type='reboot'))['action']['id'] == 7
     assert len(session.sent) == 2
 
 
 def test_4xx_is_not_retried_and_keeps_the_message():
     body = dict(id='unprocessable_entity', message='Droplet already has a pending event.', request_id='r-422')
-    client, session, _ = make_client([FakeResponse(422, body)])
+    client, session, clock = make_client([FakeResponse(422, body)])
     with pytest.raises(DigitalOceanAPIError) as caught:
         client.post('/v2/droplets/1/actions', dict(type='reboot'))
     assert caught.value.status == 422 and not caught.value.outcome_unknown
@@ -106,7 +106,7 @@ def test_4xx_is_not_retried_and_keeps_the_message():
 
 
 def test_non_json_error_body_still_gives_a_clear_error():
-    client, _, _ = make_client([FakeResponse(404, raw=b'<html>nope</html>', headers={'x-request-id': 'r-html'})])
+    client, session, clock = make_client([FakeResponse(404, raw=b'<html>nope</html>', headers={'x-request-id': 'r-html'})])
     with pytest.raises(DigitalOceanAPIError) as caught:
         client.get('/v2/droplets/9')
     assert caught.value.status == 404
@@ -126,7 +126,7 @@ def test_pagination_follows_next_but_only_on_our_own_host():
     page1 = FakeResponse(200, dict(droplets=[dict(id=1)], links=dict(pages=dict(
         next='https://evil.example.test/v2/droplets?page=2&per_page=200&tag_name=web'))))
     page2 = FakeResponse(200, dict(droplets=[dict(id=2)], links=dict(pages=dict(prev='x'))))
-    client, session, _ = make_client([page1, page2])
+    client, session, clock = make_client([page1, page2])
     assert [d['id'] for d in client.paginate('/v2/droplets', 'droplets', params=dict(tag_name='web'))] == [1, 2]
     assert session.sent[0][2] == dict(tag_name='web', per_page=200)
     assert session.sent[1][1] == 'https://api.example.test/v2/droplets'
@@ -135,13 +135,13 @@ def test_pagination_follows_next_but_only_on_our_own_host():
 
 def test_pagination_limit_stops_reading_pages():
     page1 = FakeResponse(200, dict(actions=[dict(id=1), dict(id=2)], links=dict(pages=dict(next='https://x/v2/actions?page=2'))))
-    client, session, _ = make_client([page1])
+    client, session, clock = make_client([page1])
     assert [a['id'] for a in client.paginate('/v2/actions', 'actions', limit=2)] == [1, 2]
     assert len(session.sent) == 1
 
 
 def test_token_is_sent_but_never_in_an_error():
-    client, session, _ = make_client([FakeResponse(401, dict(id='unauthorized', message='Unable to authenticate you'))])
+    client, session, clock = make_client([FakeResponse(401, dict(id='unauthorized', message='Unable to authenticate you'))])
     assert session.headers['Authorization'] == 'Bearer ' + TOKEN
     with pytest.raises(DigitalOceanAPIError) as caught:
         client.get('/v2/account')
@@ -150,7 +150,7 @@ def test_token_is_sent_but_never_in_an_error():
 
 def test_pacing_spreads_requests_when_quota_is_nearly_spent():
     low = FakeResponse(200, dict(ok=1), {'ratelimit-remaining': '2', 'ratelimit-reset': '4102444800', 'ratelimit-limit': '5000'})
-    client, _, clock = make_client([low, FakeResponse(200, dict(ok=2))])
+    client, session, clock = make_client([low, FakeResponse(200, dict(ok=2))])
     client.get('/v2/account')
     client.get('/v2/account')
     assert clock.sleeps and clock.sleeps[0] > 0

@@ -1,0 +1,62 @@
+# Sourced by the other harness scripts: versions, paths and the tool virtualenv.
+# Override ANSIBLE_CORE and PYTHON to test another pair (make test-matrix does).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ANSIBLE_CORE="${ANSIBLE_CORE:-2.21}"
+PYTHON="${PYTHON:-3.13}"
+BUILD="$ROOT/build"
+# The copy must live outside this git checkout: inside it, ansible-test asks git, which ignores build/.
+COPY_ROOT="${TMPDIR:-/tmp}/oceanops-droplets-$(printf %s "$ROOT" | sha1sum | cut -c1-8)"
+COLLECTION_COPY="$COPY_ROOT/ansible_collections/oceanops/droplets"
+SPEC_DIR="${DO_OPENAPI_DIR:-$ROOT/../shared/do-openapi}"
+
+# pyenv shims resolve only the default version: put the wanted interpreter first on PATH.
+python_binary() {
+  local wanted="$1" prefix
+  if command -v pyenv >/dev/null 2>&1; then
+    prefix="$(pyenv prefix "$(pyenv versions --bare | grep -E "^${wanted//./\\.}(\.[0-9]+)?$" | sort -V | tail -n1)" 2>/dev/null || true)"
+    if [ -n "$prefix" ] && [ -x "$prefix/bin/python$wanted" ]; then echo "$prefix/bin/python$wanted"; return; fi
+  fi
+  command -v "python$wanted"
+}
+PYTHON_BIN="$(python_binary "$PYTHON")"
+PYBIN_DIR="$BUILD/pybin"
+mkdir -p "$PYBIN_DIR"
+ln -sfn "$PYTHON_BIN" "$PYBIN_DIR/python$PYTHON"
+export PATH="$PYBIN_DIR:$PATH"
+
+# One virtualenv per (ansible-core, python, requirements) under .venvs/, reused when nothing changed.
+REQS="$ROOT/tests/requirements/tools.txt"
+VENV_KEY="core${ANSIBLE_CORE}-py${PYTHON}-$(cat "$REQS" | sha1sum | cut -c1-10)"
+VENV="$ROOT/.venvs/$VENV_KEY"
+ensure_venv() {
+  if [ ! -x "$VENV/bin/ansible-test" ]; then
+    rm -rf "$VENV"
+    "$PYTHON_BIN" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q "ansible-core==${ANSIBLE_CORE}.*" -r "$REQS"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+# Copy the tree where ansible-test wants it (a symlink does not work).
+sync_copy() {
+  rm -rf "$COLLECTION_COPY"
+  mkdir -p "$COLLECTION_COPY"
+  (cd "$ROOT" && tar --exclude=./.git --exclude=./.venvs --exclude=./build --exclude=./tests/output \
+     --exclude=./.ansible --exclude=./collections --exclude='__pycache__' --exclude=.pytest_cache -cf - .) \
+    | tar -xf - -C "$COLLECTION_COPY"
+}
+
+# ansible-test's sanity venvs fetch get-pip.py from a host we cannot reach: hand them the stand-in.
+install_get_pip_standin() {
+  local version
+  version="$("$VENV/bin/python" - <<'PY'
+import re, ansible_test, os
+src = open(os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'python_requirements.py')).read()
+print(re.search(r"pip='([0-9.]+)'", src).group(1))
+PY
+)"
+  mkdir -p "$HOME/.ansible/test/cache"
+  cp "$ROOT/tests/harness/offline_get_pip.py" "$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
+}
