@@ -24,7 +24,7 @@ UPDATE = ('droplet:update',)
 
 class ActionType:
     def __init__(self, name, summary, fields=(), required=(), bulk=False, scopes=UPDATE, done=None,
-                 changes=None, preflight=None, instead=None, requires_off=False, fallback=None):
+                 changes=None, preflight=None, instead=None, requires_off=False, fallback=None, status_after=None):
         self.name = name
         self.summary = summary
         self.fields = fields
@@ -42,6 +42,9 @@ class ActionType:
         # fallback: sent when this action ended but its state did not appear within
         # graceful_timeout, if the user set allow_power_off (shutdown -> power_off).
         self.fallback = fallback
+        # status_after: the Droplet status this action leaves (it shows a moment after the action
+        # completes), so a task that waited for someone else's action decides on the real state.
+        self.status_after = status_after
 
     @property
     def idempotent(self):
@@ -185,12 +188,14 @@ ACTION_TYPES = dict((action.name, action) for action in (
                fields=('backup_policy',), required=('backup_policy',), done=_policy_matches,
                changes=lambda view: dict(backup_policy=_policy_body(view.params['backup_policy'])),
                preflight=_require_backups_on),
-    ActionType('reboot', 'Reboot gracefully (always acts).'),
-    ActionType('power_cycle', 'Power cycle, like pressing reset (always acts).', bulk=True),
+    ActionType('reboot', 'Reboot gracefully (always acts).', status_after='active'),
+    ActionType('power_cycle', 'Power cycle, like pressing reset (always acts).', bulk=True, status_after='active'),
     ActionType('shutdown', 'Shut down gracefully; with allow_power_off, power off if that does not work.',
-               bulk=True, done=_status_is('off'), changes=_status_becomes('off'), fallback='power_off'),
-    ActionType('power_off', 'Power off hard.', bulk=True, done=_status_is('off'), changes=_status_becomes('off')),
-    ActionType('power_on', 'Power on.', bulk=True, done=_status_is('active'), changes=_status_becomes('active')),
+               bulk=True, done=_status_is('off'), changes=_status_becomes('off'), fallback='power_off', status_after='off'),
+    ActionType('power_off', 'Power off hard.', bulk=True, done=_status_is('off'), changes=_status_becomes('off'),
+               status_after='off'),
+    ActionType('power_on', 'Power on.', bulk=True, done=_status_is('active'), changes=_status_becomes('active'),
+               status_after='active'),
     ActionType('restore', 'Restore from one of this Droplet\'s backups (always acts).',
                fields=('image',), required=('image',), scopes=UPDATE + ('droplet:admin',),
                changes=lambda view: dict(image=view.params['image']), preflight=_restore_preflight),

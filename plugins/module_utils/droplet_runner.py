@@ -15,6 +15,8 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view imp
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout
 
 PENDING_EVENT = 'pending event'
+# How long the status of a Droplet may lag an action that completed, before we stop waiting for it.
+STATUS_LAG_GRACE_SECONDS = 15.0
 # How far back (server clock) an action may have started and still be the one our lost POST made.
 RECONCILE_SKEW_SECONDS = 5.0
 
@@ -72,6 +74,31 @@ def start_action(client, waiter, droplet_id, body, deadline):
             resent = True
 
 
+def wait_for_running_actions(client, waiter, droplet, deadline):
+    """Wait out the actions running on a Droplet and return it as it is once their effect shows.
+
+    The Droplet's status lags a completed power action by a moment; deciding on the stale status
+    would report a power_on after someone else's power_off as "already done".
+    """
+    running = waiter.running_actions(droplet['id'])
+    finished = waiter.actions(running, deadline) if running else {}
+    droplet = waiter.droplet_idle(droplet['id'], deadline)
+    completed = sorted((a for a in finished.values() if a.get('status') == 'completed'
+                        and getattr(ACTION_TYPES.get(a.get('type')), 'status_after', None)), key=lambda a: a['id'])
+    if not completed:
+        return droplet
+    wanted = ACTION_TYPES[completed[-1]['type']].status_after  # the newest action decides
+    if droplet.get('status') == wanted:
+        return droplet
+    path = '/v2/droplets/%s' % droplet['id']
+    try:
+        return waiter.poll(lambda: client.get(path)['droplet'], lambda d: d.get('status') == wanted,
+                           min(deadline, waiter.deadline_after(STATUS_LAG_GRACE_SECONDS)),
+                           lambda d: 'Droplet %s to show status %s' % (d['id'], wanted), initial=droplet)
+    except WaitTimeout as timeout:
+        return timeout.last  # e.g. a shutdown the guest ignored: decide on what the API shows
+
+
 def find_recent_action(client, droplet_id, action_type, since):
     """The newest action of ``action_type`` on the Droplet that began at or after ``since``."""
     actions = client.get('/v2/droplets/%s/actions' % droplet_id, params=dict(per_page=20)).get('actions') or []
@@ -107,7 +134,7 @@ class SingleDropletRun:
         params = self.params
         droplet = find_droplet(self.client, params.get('droplet_id'), params.get('droplet_name'))
         if droplet.get('locked'):  # an action is running: wait for it instead of meeting a 422
-            droplet = self.waiter.droplet_idle(droplet['id'], self.deadline)
+            droplet = wait_for_running_actions(self.client, self.waiter, droplet, self.deadline)
         view = DropletView(self.client, droplet, params)
         requested = ACTION_TYPES[params['type']]
         steps = self.plan(view, requested)

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import (
-    ActionErrored, find_recent_action, start_action)
+    ActionErrored, find_recent_action, start_action, wait_for_running_actions)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import Catalog, DropletView
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 
@@ -43,7 +43,7 @@ class FleetRun:
         if any(d.get('locked') for d in droplets):
             for droplet in droplets:
                 if droplet.get('locked'):
-                    self.waiter.droplet_idle(droplet['id'], self.deadline)
+                    wait_for_running_actions(self.client, self.waiter, droplet, self.deadline)
             droplets = self.list_tagged()
         views = self.views(droplets)
         needing = [view for view in views if action.done is None or not action.done(view)]
