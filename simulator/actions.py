@@ -208,5 +208,5 @@ def set_ipv6(droplet):
     if 'ipv6' not in droplet['features']:
         droplet['features'] = droplet['features'] + ['ipv6']
         droplet['networks'] = dict(droplet['networks'], v6=[{
-            'ip_address': '2604:a880:800:10::%x' % droplet['id'], 'netmask': 64, 'gateway': '2604:a880:800:10::1',
+            'ip_address': '2604:a880:800:10::%x' % (droplet['id'] % 65536), 'netmask': 64, 'gateway': '2604:a880:800:10::1',
             'type': 'public'}])

@@ -87,7 +87,8 @@ class Store:
             'locked': False, 'status': status if ready else 'new', 'kernel': None,
             'created_at': stamp(self.clock()), 'features': [], 'backup_ids': [], 'next_backup_window': None,
             'snapshot_ids': [], 'image': dict(base_image), 'volume_ids': [], 'size': catalog.size(size),
-            'size_slug': size, 'region': catalog.region(region), 'tags': list(tags), 'vpc_uuid': None,
+            'size_slug': size, 'region': catalog.region(region), 'tags': list(tags),
+            'vpc_uuid': 'c0ffee00-0000-4000-8000-%012d' % catalog.REGION_SLUGS.index(region),
             'networks': {'v4': [{'ip_address': '203.0.113.%d' % octet, 'netmask': '255.255.255.0',
                                  'gateway': '203.0.113.254', 'type': 'public'}], 'v6': []},
         }

@@ -19,3 +19,13 @@ def validate_exchange(api, entry):
                             status_code=entry['status'], content_type='application/json',
                             headers=dict(entry.get('response_headers') or {}))
     api.validate_response(request, response)
+
+
+def explain(error):
+    """The schema errors behind an openapi-core exception, short enough to read."""
+    cause = error.__cause__ or error
+    details = []
+    for schema_error in getattr(cause, 'schema_errors', None) or []:
+        where = '/'.join(str(part) for part in schema_error.path)
+        details.append('%s at %s' % (str(schema_error.message)[:160], where or '(root)'))
+    return '; '.join(details[:5]) or str(error)[:300]

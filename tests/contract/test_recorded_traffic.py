@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from contract_check import BASE, validate_exchange
+from contract_check import BASE, explain, validate_exchange
 from spec_loader import load_api
 
 
@@ -41,5 +41,5 @@ def test_every_recorded_exchange_matches_the_spec(api):
         try:
             validate_exchange(api, entry)
         except Exception as error:  # collect them all, report the first few
-            failures.append('%s %s -> %s: %s' % (entry['method'], entry['path'], entry['status'], str(error)[:300]))
+            failures.append('%s %s -> %s: %s' % (entry['method'], entry['path'], entry['status'], explain(error)))
     assert not failures, '%d of %d exchanges break the spec:\n%s' % (len(failures), len(entries), '\n'.join(failures[:10]))
