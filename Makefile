@@ -5,9 +5,10 @@ ANSIBLE_CORE ?= 2.21
 PYTHON ?= 3.13
 export ANSIBLE_CORE PYTHON
 
-.PHONY: test sanity units integration pytest-suites demo simulator clean
+.PHONY: test sanity units integration pytest-suites ecosystem demo simulator bench docs test-matrix clean
 
-test: sanity units integration pytest-suites
+# The README's test command: what CI runs.
+test: sanity units integration pytest-suites ecosystem
 
 sanity:
 	$(HARNESS)/ansible_test.sh sanity
@@ -21,11 +22,26 @@ integration:
 pytest-suites:
 	$(HARNESS)/pytest_suites.sh
 
+# Docs build and lint, Galaxy import, ansible-lint, ansible-runner (see tests/harness/ecosystem.sh).
+ecosystem:
+	$(HARNESS)/ecosystem.sh
+
 demo:
 	$(HARNESS)/demo.sh
 
 simulator:
 	python3 -m simulator --port 8080 --demo
+
+# Not part of make test: measures requests and time per scenario, writes docs/benchmark.md.
+bench:
+	$(HARNESS)/bench.sh
+
+docs:
+	$(HARNESS)/docs.sh
+
+# sanity, units and integration on the oldest and the newest supported ansible-core.
+test-matrix:
+	$(HARNESS)/matrix.sh
 
 clean:
 	rm -rf build tests/output

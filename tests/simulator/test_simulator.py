@@ -141,7 +141,7 @@ def test_auth_and_not_found_bodies(api, spec):
 def test_rate_limit_headers_and_429():
     limited = Api(per_minute=5)
     try:
-        remaining = [int(limited.call('GET', '/v2/account').headers['ratelimit-remaining']) for _ in range(5)]
+        remaining = [int(limited.call('GET', '/v2/account').headers['ratelimit-remaining']) for attempt in range(5)]
         assert remaining == sorted(remaining, reverse=True) and remaining[0] > remaining[-1]
         refused = limited.call('GET', '/v2/account')
         assert refused.status_code == 429
