@@ -41,6 +41,7 @@ class Store:
         self.images = {}
         self.policies = {}              # droplet id -> backup policy
         self.next_outcomes = []         # scripted action outcomes: dicts with droplet_id/type/outcome
+        self.finishing_at = None        # end time of the action whose effects are being applied
         created = stamp(self.clock() - 86400 * 30)
         for entry in catalog.DISTRIBUTION_IMAGES:
             image = catalog.distribution_image(entry, created)
@@ -56,7 +57,9 @@ class Store:
             heapq.heappop(self.deferred)[2]()
 
     def later(self, delay, effect):
-        heapq.heappush(self.deferred, (self.clock() + delay, next(self.seq), effect))
+        """Apply ``effect`` ``delay`` seconds after the action being finished ended (or after now)."""
+        base = self.finishing_at if self.finishing_at is not None else self.clock()
+        heapq.heappush(self.deferred, (base + delay, next(self.seq), effect))
 
     def _finish(self, action, ends_at):
         action['completed_at'] = stamp(ends_at)
@@ -66,7 +69,12 @@ class Store:
         action['status'] = 'completed'
         droplet = self.droplets.get(action['resource_id'])
         if droplet is not None and action['_apply'] is not None:
-            action['_apply'](self, droplet)
+            # Effects are timed from when the action ended, not from when somebody looked.
+            self.finishing_at = ends_at
+            try:
+                action['_apply'](self, droplet)
+            finally:
+                self.finishing_at = None
 
     # -- Droplets -----------------------------------------------------------------------------
     def create_droplet(self, name, region='nyc3', size='s-1vcpu-1gb', image='ubuntu-24-04-x64', tags=(),

@@ -19,6 +19,8 @@ PENDING_EVENT = 'pending event'
 STATUS_LAG_GRACE_SECONDS = 15.0
 # How far back (server clock) an action may have started and still be the one our lost POST made.
 RECONCILE_SKEW_SECONDS = 5.0
+# How long a POST that got no answer may still take to reach the API, at most.
+RECONCILE_GRACE_MAX_SECONDS = 10.0
 
 
 class ActionErrored(Refused):
@@ -67,6 +69,11 @@ def start_action(client, waiter, droplet_id, body, deadline):
             if not error.outcome_unknown:
                 raise
             adopted = find_recent_action(client, droplet_id, body['type'], sent_at)
+            if adopted is None and error.status is None:
+                # No answer at all (timeout, dropped connection): the request may still be on its
+                # way to the API. Look again after a while before deciding it was never carried out.
+                waiter.sleep(min(RECONCILE_GRACE_MAX_SECONDS, client.timeout))
+                adopted = find_recent_action(client, droplet_id, body['type'], sent_at)
             if adopted is not None:
                 return adopted
             if resent:

@@ -10,4 +10,4 @@ fi
 export DO_OPENAPI_DIR="$SPEC_DIR"
 export SIM_RECORD_FILE="${SIM_RECORD_FILE:-$BUILD/integration-record.jsonl}"
 cd "$COLLECTION_COPY"
-PYTHONPATH="$COPY_ROOT" python -m pytest -p no:cacheprovider -q ${PYTEST_SUITES:-tests/simulator tests/contract}
+PYTHONPATH="$COPY_ROOT" python -m pytest -p no:cacheprovider -q ${PYTEST_SUITES:-tests/simulator tests/contract tests/system}

@@ -21,6 +21,20 @@ class Api:
     def call(self, method, path, **kwargs):
         return self.session.request(method, self.base + path, timeout=10, **kwargs)
 
+    def control(self, method, name, body=None):
+        response = requests.request(method, self.base + '/_sim/' + name, json=body, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def configure(self, **settings):
+        return self.control('POST', 'config', settings)
+
+    def faults(self, *faults, **random_faults):
+        return self.control('POST', 'faults', dict(faults=list(faults), **random_faults))
+
+    def stats(self):
+        return self.control('GET', 'stats')
+
     def seed(self, **spec):
         return requests.post(self.base + '/_sim/droplets', json=spec, timeout=10).json()['droplets']
 

@@ -207,3 +207,10 @@ def test_a_thousand_droplet_fleet_by_tag():
         assert len(response.json()['actions']) == 1000
     finally:
         fleet.close()
+
+
+def test_status_lag_counts_from_when_the_action_ended_not_from_when_someone_looked(api):
+    droplet = api.seed(count=1)[0]
+    api.call('POST', '/v2/droplets/%d/actions' % droplet['id'], json={'type': 'power_off'})
+    time.sleep(0.2 + 0.1 + 0.2)  # action 0.2 s, lag 0.1 s, and some slack, with nobody reading meanwhile
+    assert api.call('GET', '/v2/droplets/%d' % droplet['id']).json()['droplet']['status'] == 'off'

@@ -142,3 +142,30 @@ def test_pending_event_waits_for_the_droplet_then_sends_again():
     assert action['type'] == 'power_on'
     assert len(client.posts) == 2
     assert ('GET', '/v2/droplets/101', None) in client.calls
+
+
+class LatePostClient(FakeClient):
+    """The POST times out, and the action it made shows up only a moment later."""
+
+    def __init__(self):
+        super(LatePostClient, self).__init__({'/v2/droplets/101/actions': self.recent})
+        self.timeout = 2
+        self.reads = 0
+
+    def recent(self, params):
+        self.reads += 1
+        late = [dict(id=88, type='reboot', status='in-progress', started_at='2026-11-25T10:00:00Z')]
+        return dict(actions=late if self.reads > 1 else [])
+
+    def post(self, path, body, params=None):
+        self.posts.append((path, body, params))
+        raise DigitalOceanAPIError('timeout', method='POST', path=path, outcome_unknown=True)
+
+
+def test_a_post_without_answer_is_looked_for_again_before_it_is_resent():
+    client = LatePostClient()
+    clock = FakeClock()
+    action = start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='reboot'), 10 ** 9)
+    assert action['id'] == 88
+    assert len(client.posts) == 1
+    assert clock.sleeps == [2]

@@ -1,0 +1,40 @@
+"""A seeded random soak: faults on a share of requests, and never a duplicated action."""
+
+import os
+import random
+
+from module_call import run
+
+RUNS = int(os.environ.get('SOAK_RUNS', '200'))
+FAULT_RATE = 0.08
+# The causes a failure message may name: an HTTP status, a transport error, a timeout, or an errored action.
+CAUSES = ('HTTP ', 'Could not reach', 'did not answer', 'not JSON', 'Timed out', 'ended errored', 'failed:')
+
+
+def test_random_faults_never_duplicate_an_action(sim):
+    sim.configure(action_seconds={'default': 0.05}, status_lag_seconds=0.02)
+    droplet = sim.seed(count=1)[0]
+    sim.faults(random={'rate': FAULT_RATE, 'seed': 20261125,
+                       'kinds': ['status', 'reset_before', 'reset_after', 'truncate', 'non_json']})
+    rng = random.Random(7)
+    outcomes = {'changed': 0, 'unchanged': 0, 'failed': 0}
+    for number in range(RUNS):
+        wanted = rng.choice(['power_off', 'power_on'])
+        before = sim.stats()['actions'].get(str(droplet['id']), {})
+        failed, result = run(sim, droplet_id=droplet['id'], type=wanted, timeout=1, wait_timeout=60)
+        after = sim.stats()['actions'].get(str(droplet['id']), {})
+        new_actions = sum(after.values()) - sum(before.values())
+        assert new_actions <= 1, 'run %d (%s) created %d actions' % (number, wanted, new_actions)
+        if failed:
+            outcomes['failed'] += 1
+            assert any(cause in result['msg'] for cause in CAUSES), 'run %d failed without a cause: %s' % (
+                number, result['msg'])
+        elif result['changed']:
+            outcomes['changed'] += 1
+            assert new_actions == 1 and after.get(wanted, 0) == before.get(wanted, 0) + 1
+        else:
+            outcomes['unchanged'] += 1
+            assert new_actions == 0
+    assert sum(outcomes.values()) == RUNS
+    assert outcomes['changed'] > RUNS // 4  # the soak really exercised changes, not only no-ops
+    print('soak outcomes: %s, faults seen: %s' % (outcomes, sim.stats()['status_counts']))
