@@ -12,13 +12,13 @@ from datetime import datetime, timezone
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, Refused, before_state
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import DropletView
-from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 
 PENDING_EVENT = 'pending event'
 # How long the status of a Droplet may lag an action that completed, before we stop waiting for it.
 STATUS_LAG_GRACE_SECONDS = 15.0
-# How far back (server clock) an action may have started and still be the one our lost POST made.
-RECONCILE_SKEW_SECONDS = 5.0
+# How far back (server clock, whole seconds) an action may have started and still be the one our lost POST made.
+RECONCILE_SKEW_SECONDS = 1.0
 # How long a POST that got no answer may still take to reach the API, at most.
 RECONCILE_GRACE_MAX_SECONDS = 10.0
 
@@ -107,15 +107,18 @@ def wait_for_running_actions(client, waiter, droplet, deadline):
 
 
 def find_recent_action(client, droplet_id, action_type, since):
-    """The newest action of ``action_type`` on the Droplet that began at or after ``since``."""
-    actions = client.get('/v2/droplets/%s/actions' % droplet_id, params=dict(per_page=20)).get('actions') or []
-    for action in actions:
-        if action.get('type') != action_type:
-            continue
-        if action.get('status') == IN_PROGRESS or since is None:
-            return action
-        if _epoch(action.get('started_at')) >= since - RECONCILE_SKEW_SECONDS:
-            return action
+    """The action our lost POST created, if it exists: the Droplet's newest action, of our type,
+    begun no earlier than the last server time we saw (the API's times have one-second steps).
+
+    Only the newest counts: we post only to an idle Droplet, so anything newer than our action
+    would have to have been sent after it, and an older action of the same type is someone else's.
+    """
+    actions = client.get('/v2/droplets/%s/actions' % droplet_id, params=dict(per_page=1)).get('actions') or []
+    if not actions or actions[0].get('type') != action_type:
+        return None
+    newest = actions[0]
+    if since is None or _epoch(newest.get('started_at')) >= since - RECONCILE_SKEW_SECONDS:
+        return newest
     return None
 
 
@@ -126,8 +129,8 @@ def _epoch(stamp):
         return 0.0
 
 
-class SingleDropletRun:
-    """One task against one Droplet. ``module`` is the DigitalOceanModule (params, client, waiter)."""
+class TaskRun:
+    """What every run of droplet_action shares: the module's parameters, client, waiter and deadline."""
 
     def __init__(self, module):
         self.module = module
@@ -135,6 +138,13 @@ class SingleDropletRun:
         self.waiter = module.waiter
         self.params = module.params
         self.deadline = module.deadline
+
+
+class SingleDropletRun(TaskRun):
+    """One task against one Droplet. ``module`` is the DigitalOceanModule (params, client, waiter)."""
+
+    def __init__(self, module):
+        super(SingleDropletRun, self).__init__(module)
         self.started = []
 
     def execute(self):

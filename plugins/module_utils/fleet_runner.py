@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import (
-    ActionErrored, find_recent_action, start_action, wait_for_running_actions)
+    ActionErrored, TaskRun, find_recent_action, start_action, wait_for_running_actions)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import Catalog, DropletView
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 
@@ -21,13 +21,9 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Wa
 FLEET_CONCURRENCY = 5
 
 
-class FleetRun:
+class FleetRun(TaskRun):
     def __init__(self, module):
-        self.module = module
-        self.client = module.client
-        self.waiter = module.waiter
-        self.params = module.params
-        self.deadline = module.deadline
+        super(FleetRun, self).__init__(module)
         self.catalog = Catalog(self.client)
 
     def list_tagged(self):

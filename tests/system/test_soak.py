@@ -12,7 +12,9 @@ CAUSES = ('HTTP ', 'Could not reach', 'did not answer', 'not JSON', 'Timed out',
 
 
 def test_random_faults_never_duplicate_an_action(sim):
-    sim.configure(action_seconds={'default': 0.05}, status_lag_seconds=0.02)
+    # Lift the per-minute limit: this soak is about faults; 250/min would make it wait out real 429s.
+    sim.configure(action_seconds={'default': 0.05}, status_lag_seconds=0.02,
+                  rate_limit={'per_minute': 100000, 'per_hour': 100000})
     droplet = sim.seed(count=1)[0]
     sim.faults(random={'rate': FAULT_RATE, 'seed': 20261125,
                        'kinds': ['status', 'reset_before', 'reset_after', 'truncate', 'non_json']})

@@ -48,32 +48,14 @@ def test_get_gives_up_with_the_api_details():
     assert len(session.sent) == 6
 
 
-def test_post_is_not_repeated_after_a_5xx():
-    client, session, clock = make_client([ERROR_503, ACTION])
-    with pytest.raises(DigitalOceanAPIError) as caught:
-        client.post('/v2/droplets/1/actions', dict(type='reboot'))
-    assert caught.value.outcome_unknown
-    assert len(session.sent) == 1
-
-
-def test_post_is_not_repeated_after_a_dropped_connection():
-    client, session, clock = make_client([requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected'), ACTION])
-    with pytest.raises(DigitalOceanAPIError) as caught:
-        client.post('/v2/droplets/1/actions', dict(type='reboot'))
-    assert caught.value.outcome_unknown
-    assert len(session.sent) == 1
-
-
-def test_post_is_not_repeated_after_a_read_timeout():
-    client, session, clock = make_client([requests.exceptions.ReadTimeout('read timed out'), ACTION])
-    with pytest.raises(DigitalOceanAPIError) as caught:
-        client.post('/v2/droplets/1/actions', dict(type='reboot'))
-    assert caught.value.outcome_unknown
-    assert len(session.sent) == 1
-
-
-def test_post_with_a_2xx_but_unreadable_body_is_outcome_unknown():
-    client, session, clock = make_client([FakeResponse(201, raw=b'{"action": {"id": 7'), ACTION])
+@pytest.mark.parametrize('failure', [
+    ERROR_503,
+    requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected'),
+    requests.exceptions.ReadTimeout('read timed out'),
+    FakeResponse(201, raw=b'{"action": {"id": 7'),
+], ids=['5xx', 'dropped-connection', 'read-timeout', 'unreadable-2xx'])
+def test_post_with_an_unknown_outcome_is_not_repeated(failure):
+    client, session, clock = make_client([failure, ACTION])
     with pytest.raises(DigitalOceanAPIError) as caught:
         client.post('/v2/droplets/1/actions', dict(type='reboot'))
     assert caught.value.outcome_unknown

@@ -169,3 +169,14 @@ def test_a_post_without_answer_is_looked_for_again_before_it_is_resent():
     assert action['id'] == 88
     assert len(client.posts) == 1
     assert clock.sleeps == [2]
+
+
+def test_an_older_action_of_the_same_type_is_not_mistaken_for_ours():
+    # Same second, same type, but a newer action of another type came after it: it is not ours.
+    recent = [dict(id=72, type='power_on', status='completed', started_at='2026-11-25T10:00:00Z'),
+              dict(id=71, type='power_off', status='completed', started_at='2026-11-25T10:00:00Z')]
+    client = FlakyPostClient(recent)
+    client.server_time = 1795600800.0  # 2026-11-25T10:00:00Z
+    action = start_action(client, Waiter(client), 101, dict(type='power_off'), 10 ** 9)
+    assert action['id'] not in (71, 72)
+    assert len(client.posts) == 2
