@@ -201,11 +201,14 @@ class SingleDropletRun(TaskRun):
             action_type = ACTION_TYPES[step]
             action = start_action(self.client, self.waiter, droplet_id, action_type.body(self.params), self.deadline)
             self.started.append(action)
+            # A failure from here on (timeout, errored action) still reports what was started.
+            self.module.result.update(changed=True, action=action, actions=self.started)
             # Later steps depend on earlier ones, so only the last step honours wait=false.
             if index == last_index and not self.params['wait']:
                 break
             action = self.waiter.action(action, self.deadline)
             self.started[-1] = action
+            self.module.result['action'] = action
             if action.get('status') == 'errored':
                 raise ActionErrored('%s action %s on Droplet %s ended errored' % (step, action['id'], droplet_id), action)
             fallback_follows = index < last_index and steps[index + 1][1] == 'if_still_on'

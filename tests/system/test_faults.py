@@ -64,6 +64,7 @@ def test_an_errored_action_fails_naming_it(sim):
     sim.faults({'kind': 'action_error', 'type': 'power_off'})
     failed, result = run(sim, droplet_id=droplet['id'], type='power_off')
     assert failed and 'ended errored' in result['msg']
+    assert result['action']['status'] == 'errored' and result['changed']
     assert actions_on(sim, droplet['id']) == {'power_off': 1}
 
 
@@ -73,6 +74,7 @@ def test_an_action_that_never_finishes_times_out(sim):
     failed, result = run(sim, droplet_id=droplet['id'], type='power_off', wait_timeout=3)
     assert failed
     assert 'Timed out after 3 s waiting for action' in result['msg'] and 'in-progress' in result['msg']
+    assert result['action']['status'] == 'in-progress' and result['waited_seconds'] >= 3
     assert actions_on(sim, droplet['id']) == {'power_off': 1}
 
 
