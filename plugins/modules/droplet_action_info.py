@@ -38,7 +38,8 @@ options:
   tag_name:
     description:
       - Read the recent actions of every Droplet with this tag, from the account's action list, newest first,
-        until every tagged Droplet's latest action was seen or O(limit) actions were found.
+        until every tagged Droplet's latest action was seen, O(limit) actions were found, or 2,000 of the
+        account's actions were read.
     type: str
   action_id:
     description:
@@ -138,6 +139,9 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.base import Digi
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import find_droplet
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS
 
+# With tag_name, at most this many of the account's newest actions are read.
+TAG_SCAN_LIMIT = 2000
+
 ARGUMENT_SPEC = dict(
     droplet_id=dict(type='int'),
     droplet_name=dict(type='str'),
@@ -205,7 +209,8 @@ class DropletActionInfoModule(DigitalOceanModule):
         seen = set()
 
         def tagged_actions():
-            for action in self.client.paginate('/v2/actions', 'actions'):
+            # A tagged Droplet may never have had an action: do not read the whole history for it.
+            for action in self.client.paginate('/v2/actions', 'actions', limit=TAG_SCAN_LIMIT):
                 if action.get('resource_id') in tagged:
                     seen.add(action['resource_id'])
                     yield action
