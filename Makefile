@@ -19,6 +19,7 @@ units:
 integration:
 	$(HARNESS)/integration.sh
 
+# One pytest run per suite directory; extend with PYTEST_SUITES="tests/simulator tests/contract tests/system tests/new".
 pytest-suites:
 	$(HARNESS)/pytest_suites.sh
 

@@ -4,7 +4,7 @@ source "$(dirname "$0")/env.sh"
 ensure_venv
 install_get_pip_standin
 sync_copy
-cd "$COLLECTION_COPY"
+cd "$COLLECTION_COPY" || exit 1
 case "$1" in
   sanity) ansible-test sanity --venv --python "$PYTHON" --color no ;;
   units) ansible-test units --venv --python "$PYTHON" --color no ;;

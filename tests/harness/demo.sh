@@ -5,24 +5,16 @@ source "$(dirname "$0")/env.sh"
 ensure_venv
 DEMO="$BUILD/demo"
 rm -rf "$DEMO" && mkdir -p "$DEMO/collections"
+# Only the installed tarball is on the collections path, so the demo uses what a user would install.
+export ANSIBLE_COLLECTIONS_PATH="$DEMO/collections"
 (cd "$ROOT" && ansible-galaxy collection build --force --output-path "$DEMO" >/dev/null)
 ansible-galaxy collection install --force -p "$DEMO/collections" "$DEMO"/oceanops-droplets-*.tar.gz >/dev/null
-(cd "$ROOT" && exec python3 -m simulator --port 0 --port-file "$DEMO/sim.port" --demo --action-seconds 1 \
-   --status-lag 0.2 >"$DEMO/simulator.log" 2>&1) &
-SIM_PID=$!
-trap 'kill $SIM_PID 2>/dev/null || true' EXIT
-for attempt in $(seq 50); do [ -s "$DEMO/sim.port" ] && break; sleep 0.1; done
-PORT="$(cat "$DEMO/sim.port")"
-export DIGITALOCEAN_API_URL="http://127.0.0.1:$PORT" DIGITALOCEAN_TOKEN="demo-token"
-export ANSIBLE_COLLECTIONS_PATH="$DEMO/collections" ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
+echo "== built and installed $(basename "$DEMO"/oceanops-droplets-*.tar.gz) into $DEMO/collections"
+serve_simulator "$DEMO/sim.port" "$DEMO/simulator.log" --demo --action-seconds 1 --status-lag 0.2
+export DIGITALOCEAN_API_URL="$SIM_URL"
+DIGITALOCEAN_TOKEN="demo-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export DIGITALOCEAN_TOKEN
 echo "== simulator on $DIGITALOCEAN_API_URL; running demo/demo.yml"
-ansible-playbook "$ROOT/demo/demo.yml"
+ansible-playbook -i "$ROOT/demo/inventory.yml" "$ROOT/demo/demo.yml"
 echo "== what the simulator saw"
-python3 - "$PORT" <<'PY'
-import json, sys, urllib.request
-stats = json.load(urllib.request.urlopen('http://127.0.0.1:%s/_sim/stats' % sys.argv[1]))
-print('requests: %d in all, %d POSTs' % (stats['requests_total'], stats['posts_total']))
-for endpoint, count in sorted(stats['requests'].items()):
-    print('  %4d  %s' % (count, endpoint))
-print('actions by type: %s' % json.dumps(stats['actions_by_type'], sort_keys=True))
-PY
+python3 "$ROOT/demo/summary.py" "$DIGITALOCEAN_API_URL"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the other harness scripts: versions, paths and the tool virtualenv.
 # Override ANSIBLE_CORE and PYTHON to test another pair (make test-matrix does).
 set -euo pipefail
@@ -8,7 +9,7 @@ BUILD="$ROOT/build"
 # The copy must live outside this git checkout: inside it, ansible-test asks git, which ignores build/.
 COPY_ROOT="${TMPDIR:-/tmp}/oceanops-droplets-$(printf %s "$ROOT" | sha1sum | cut -c1-8)"
 COLLECTION_COPY="$COPY_ROOT/ansible_collections/oceanops/droplets"
-SPEC_DIR="${DO_OPENAPI_DIR:-$ROOT/../shared/do-openapi}"
+export SPEC_DIR="${DO_OPENAPI_DIR:-$ROOT/../shared/do-openapi}"
 
 # pyenv shims resolve only the default version: put the wanted interpreter first on PATH.
 python_binary() {
@@ -30,11 +31,14 @@ REQS="$ROOT/tests/requirements/tools.txt"
 VENV_KEY="core${ANSIBLE_CORE}-py${PYTHON}-$(cat "$REQS" | sha1sum | cut -c1-10)"
 VENV="$ROOT/.venvs/$VENV_KEY"
 ensure_venv() {
-  if [ ! -x "$VENV/bin/ansible-test" ]; then
+  # The marker is written last, so an interrupted install is redone instead of half-used.
+  if [ ! -f "$VENV/.complete" ]; then
+    echo "creating $VENV"
     rm -rf "$VENV"
     "$PYTHON_BIN" -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip
     "$VENV/bin/python" -m pip install -q "ansible-core==${ANSIBLE_CORE}.*" -r "$REQS"
+    touch "$VENV/.complete"
   fi
   export PATH="$VENV/bin:$PATH"
 }
@@ -59,4 +63,24 @@ PY
 )"
   mkdir -p "$HOME/.ansible/test/cache"
   cp "$ROOT/tests/harness/offline_get_pip.py" "$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
+}
+
+# Start the simulator on a free loopback port, stop it (and wait for it) when the script exits.
+# In: port file, log file, then simulator options. Out: SIM_PID, SIM_URL.
+serve_simulator() {
+  local port_file="$1" log_file="$2"
+  shift 2
+  rm -f "$port_file"
+  (cd "$ROOT" && exec python3 -m simulator --host 127.0.0.1 --port 0 --port-file "$port_file" "$@" >"$log_file" 2>&1) &
+  SIM_PID=$!
+  trap 'kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true' EXIT
+  for _ in $(seq 100); do
+    grep -q "listening on" "$log_file" 2>/dev/null && [ -s "$port_file" ] && break
+    sleep 0.1
+  done
+  if ! grep -q "listening on" "$log_file" 2>/dev/null; then
+    echo "the simulator did not start:" >&2; cat "$log_file" >&2; exit 1
+  fi
+  SIM_URL="http://127.0.0.1:$(cat "$port_file")"
+  export SIM_URL
 }
