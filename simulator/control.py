@@ -1,82 +1,126 @@
-"""The /_sim control API: arrange state, script faults, read counters. Not part of DigitalOcean's API."""
+"""The /_sim control API: arrange state, script faults, read counters. Not part of DigitalOcean's API.
 
-import collections
+No auth, no rate limit, not counted, not logged, not recorded. Errors are 400 {"id", "message"}.
+"""
 
-from simulator.state import Config, Store, public
+import re
+
+from simulator import backups, catalog, faults
+from simulator.common import ApiError
+
+ROUTES = []
 
 
-def health(sim, request):
+def control_route(method, pattern):
+    def register(handler):
+        ROUTES.append((method, re.compile('^' + pattern + '$'), handler))
+        return handler
+    return register
+
+
+def handle(sim, method, path, query, body, bad_json):
+    """(status, body) for one control request."""
+    if bad_json:
+        return 400, {'id': 'bad_request', 'message': 'control API: the body is not JSON'}
+    for route_method, pattern, handler in ROUTES:
+        found = pattern.match(path)
+        if found and route_method == method:
+            try:
+                return handler(sim, query, body if isinstance(body, dict) else {}, *found.groups())
+            except (ApiError, KeyError, ValueError, TypeError) as error:
+                message = error.message if isinstance(error, ApiError) else str(error)
+                return 400, {'id': 'bad_request', 'message': 'control API: %s' % message}
+    return 404, {'id': 'not_found', 'message': 'no control route %s %s' % (method, path)}
+
+
+@control_route('GET', '/_sim/health')
+def health(sim, query, body):
     return 200, {'ok': True}
 
 
-def stats(sim, request):
-    actions = collections.defaultdict(collections.Counter)
-    by_type = collections.Counter()
-    for action in sim.store.actions.values():
-        if action['type'] == 'create':
-            continue
-        actions[str(action['resource_id'])][action['type']] += 1
-        by_type[action['type']] += 1
-    posts = sum(count for key, count in sim.counters.items() if key.startswith('POST '))
-    return 200, {'requests': dict(sim.counters), 'requests_total': sum(sim.counters.values()), 'posts_total': posts,
-                 'status_counts': dict(sim.status_counts), 'actions_total': sum(by_type.values()),
-                 'actions': dict((k, dict(v)) for k, v in actions.items()), 'actions_by_type': dict(by_type)}
+@control_route('GET', '/_sim/stats')
+def stats(sim, query, body):
+    store = sim.store
+    by_type = {}
+    for counts in store.action_counts.values():
+        for action_type, count in counts.items():
+            by_type[action_type] = by_type.get(action_type, 0) + count
+    result = sim.traffic.stats()
+    result.update(actions_total=sum(by_type.values()), actions_by_type=by_type,
+                  actions=dict((str(droplet_id), dict(counts)) for droplet_id, counts in store.action_counts.items()))
+    return 200, result
 
 
-def log(sim, request):
-    since = int(request.query.get('since', 0))
-    return 200, {'entries': [entry for entry in sim.log if entry['seq'] > since]}
+@control_route('GET', '/_sim/log')
+def log(sim, query, body):
+    return 200, {'entries': sim.traffic.since(int(query.get('since', 0)))}
 
 
-def reset(sim, request):
-    defaults = sim.defaults
-    sim.store.__dict__.update(Store(Config(defaults['action_seconds'], defaults['status_lag'])).__dict__,
-                              lock=sim.store.lock)
-    sim.log.clear()
-    sim.counters.clear()
-    sim.status_counts.clear()
-    sim.faults.scripted.clear()
-    sim.limiter.recent.clear()
-    sim.limiter.per_minute, sim.limiter.per_hour = sim.limits
-    sim.revoked.clear()
+@control_route('POST', '/_sim/reset')
+def reset(sim, query, body):
+    sim.reset()
     return 200, {'ok': True}
 
 
-def seed_droplets(sim, request):
-    body = request.json_body()
-    made = []
+@control_route('POST', '/_sim/droplets')
+def seed_droplets(sim, query, body):
     if 'droplets' in body:
-        for spec in body['droplets']:
-            made.append(_seed_one(sim, spec))
+        specs = list(body['droplets'])
     else:
-        for number in range(int(body.get('count', 1))):
-            spec = dict(body, name='%s%04d' % (body.get('name_prefix', 'droplet-'), number + 1))
-            made.append(_seed_one(sim, spec))
-    return 201, {'droplets': [sim.store.droplet_view(d) for d in made]}
+        prefix = body.get('name_prefix') or ('%s-' % body['tag'] if body.get('tag') else 'droplet-')
+        specs = [dict(body, name='%s%04d' % (prefix, number + 1)) for number in range(int(body.get('count', 1)))]
+    made = [_seed_one(sim.store, spec) for spec in specs]
+    return 201, {'droplets': [sim.store.droplet_view(droplet) for droplet in made]}
 
 
-def _seed_one(sim, spec):
+def _seed_one(store, spec):
     tags = list(spec.get('tags') or ([spec['tag']] if spec.get('tag') else []))
-    return sim.store.create_droplet(
+    policy = backups.checked(spec.get('backup_policy'), required=False) if spec.get('backup_policy') else None
+    return store.create_droplet(
         spec['name'], region=spec.get('region', 'nyc3'), size=spec.get('size', 's-1vcpu-1gb'),
         image=spec.get('image', 'ubuntu-24-04-x64'), tags=tags, status=spec.get('status', 'active'),
-        backups=bool(spec.get('backups')), ipv6=bool(spec.get('ipv6')), kernel_id=spec.get('kernel_id'),
-        backup_count=int(spec.get('backup_count', 0)))
+        features=spec.get('features') or (), backups=bool(spec.get('backups')), backup_policy=policy,
+        ipv6=bool(spec.get('ipv6')), kernel_id=spec.get('kernel_id'), backup_count=int(spec.get('backup_count', 0)))
 
 
-def patch_droplet(sim, request, droplet_id):
-    droplet = sim.store.droplets[int(droplet_id)]
-    for key, value in request.json_body().items():
-        droplet[key] = value
-    return 200, {'droplet': sim.store.droplet_view(droplet)}
+@control_route('PATCH', r'/_sim/droplets/(\d+)')
+def patch_droplet(sim, query, body, droplet_id):
+    """Set raw state, bypassing actions: status, features, size_slug, locked, name, tags, or any plain field."""
+    store = sim.store
+    droplet = store.droplets[int(droplet_id)]
+    for key, value in body.items():
+        if key == 'status':
+            if value not in ('new', 'active', 'off', 'archive'):
+                raise ValueError('status must be new, active, off or archive')
+            droplet['status'] = droplet['_power'] = value
+        elif key == 'features':
+            store.set_features(droplet, list(value))
+        elif key == 'size_slug':
+            memory, vcpus = catalog.SIZE_TABLE[value][:2]
+            droplet.update(size_slug=value, size=catalog.size(value), memory=memory, vcpus=vcpus)
+        elif key == 'locked':
+            droplet['_forced_lock'] = bool(value)
+        elif key == 'name':
+            store.rename_droplet(droplet, value)
+        elif key == 'tags':
+            for name in list(droplet['tags']):
+                store.untag_droplet(store.tags[name], droplet)
+            for name in value:
+                store.tag_droplet(store.ensure_tag(name), droplet)
+        elif key in droplet and not key.startswith('_') and key != 'id':
+            droplet[key] = value
+        else:
+            raise ValueError('cannot set %r' % key)
+    return 200, {'droplet': store.droplet_view(droplet)}
 
 
-def configure(sim, request):
-    body = request.json_body()
+@control_route('POST', '/_sim/config')
+def configure(sim, query, body):
     config = sim.store.config
     if 'action_seconds' in body:
         seconds = body['action_seconds']
-        config.action_seconds.update(seconds if isinstance(seconds, dict) else {'default': float(seconds)})
+        updates = seconds if isinstance(seconds, dict) else {'default': seconds}
+        config.action_seconds.update((key, float(value)) for key, value in updates.items())
     if 'status_lag_seconds' in body:
         config.status_lag = float(body['status_lag_seconds'])
     if 'shutdown_ignored' in body:
@@ -89,32 +133,35 @@ def configure(sim, request):
                  'rate_limit': {'per_minute': sim.limiter.per_minute, 'per_hour': sim.limiter.per_hour}}
 
 
-def add_faults(sim, request):
-    body = request.json_body()
-    for fault in body.get('faults', []):
-        if fault.get('kind') in ('action_error', 'action_stuck'):
+@control_route('POST', '/_sim/faults')
+def add_faults(sim, query, body):
+    checked = [faults.check(fault) for fault in body.get('faults', [])]  # all or nothing
+    for fault in checked:
+        if fault['kind'] in faults.ACTION_KINDS:
             outcome = 'errored' if fault['kind'] == 'action_error' else 'stuck'
-            for unused in range(int(fault.get('times', 1))):
+            for unused in range(max(1, fault['times'])):
                 sim.store.next_outcomes.append({'droplet_id': fault.get('droplet_id'), 'type': fault.get('type'),
                                                 'outcome': outcome})
         else:
-            sim.faults.scripted.append(dict(fault))
+            sim.faults.scripted.append(fault)
     if 'random' in body:
-        sim.faults.__init__(float(body['random'].get('rate', 0)), body['random'].get('seed'))
-        if body['random'].get('kinds'):
-            sim.faults.kinds = list(body['random']['kinds'])
-    return 200, {'scripted': len(sim.faults.scripted), 'action_outcomes': len(sim.store.next_outcomes)}
+        settings = body['random']
+        sim.faults.configure_random(settings.get('rate', 0), settings.get('seed'),
+                                    settings.get('kinds') or faults.HTTP_KINDS)
+    return 200, {'scripted': len(sim.faults.scripted), 'action_outcomes': len(sim.store.next_outcomes),
+                 'random_rate': sim.faults.rate}
 
 
-def clear_faults(sim, request):
+@control_route('DELETE', '/_sim/faults')
+def clear_faults(sim, query, body):
     sim.faults.scripted.clear()
-    sim.faults.rate = 0.0
+    sim.faults.configure_random(0.0)
     sim.store.next_outcomes.clear()
     return 200, {'ok': True}
 
 
-def tokens(sim, request):
-    body = request.json_body()
+@control_route('POST', '/_sim/tokens')
+def tokens(sim, query, body):
     sim.revoked.update(body.get('revoke', []))
     for token in body.get('allow', []):
         sim.revoked.discard(token)
@@ -123,20 +170,6 @@ def tokens(sim, request):
     return 200, {'revoked': len(sim.revoked)}
 
 
-def action(sim, request, action_id):
-    return 200, {'action': public(sim.store.actions[int(action_id)])}
-
-
-CONTROL_ROUTES = [
-    ('GET', '/_sim/health', health),
-    ('GET', '/_sim/stats', stats),
-    ('GET', '/_sim/log', log),
-    ('POST', '/_sim/reset', reset),
-    ('POST', '/_sim/droplets', seed_droplets),
-    (r'PATCH', r'/_sim/droplets/(\d+)', patch_droplet),
-    ('POST', '/_sim/config', configure),
-    ('POST', '/_sim/faults', add_faults),
-    ('DELETE', '/_sim/faults', clear_faults),
-    ('POST', '/_sim/tokens', tokens),
-    ('GET', r'/_sim/actions/(\d+)', action),
-]
+@control_route('GET', r'/_sim/actions/(\d+)')
+def action(sim, query, body, action_id):
+    return 200, {'action': dict(sim.store.actions[int(action_id)])}

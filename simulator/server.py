@@ -1,118 +1,102 @@
-"""HTTP plumbing: auth, rate limits, faults, the request log and record, and the /_sim control API."""
+"""HTTP plumbing: auth, rate limits, faults, the request log and record, and the /_sim control API.
 
-import collections
+One lock (the store's) serialises every request's work, so handlers need no locking of their own.
+Delays and the socket writes happen outside it.
+"""
+
 import json
-import random
-import re
 import socket
+import sys
 import threading
 import time
+import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from simulator import api
-from simulator.actions import ApiError
-from simulator.control import CONTROL_ROUTES
+from simulator import api, control
+from simulator.common import ApiError
+from simulator.faults import Faults
+from simulator.ratelimit import RateLimiter
+from simulator.state import Config, Store
+from simulator.traffic import Traffic
 
-FAULT_KINDS = ('status', 'reset_before', 'reset_after', 'delay', 'truncate', 'non_json')
+api.register_all()
 
-
-class RateLimiter:
-    """Sliding windows of request times: per minute and per hour, as DigitalOcean counts them."""
-
-    def __init__(self, per_minute=250, per_hour=5000, clock=time.time):
-        self.per_minute, self.per_hour, self.clock = per_minute, per_hour, clock
-        self.recent = collections.deque()
-
-    def admit(self):
-        """(allowed, headers, retry_after)."""
-        now = self.clock()
-        while self.recent and self.recent[0] <= now - 3600:
-            self.recent.popleft()
-        in_minute = sum(1 for t in reversed(self.recent) if t > now - 60) if len(self.recent) else 0
-        retry_after = None
-        if in_minute >= self.per_minute:
-            minute_times = [t for t in self.recent if t > now - 60]
-            retry_after = max(1, int(minute_times[0] + 60 - now + 0.999))
-        elif len(self.recent) >= self.per_hour:
-            retry_after = max(1, int(self.recent[0] + 3600 - now + 0.999))
-        else:
-            self.recent.append(now)
-        oldest = self.recent[0] if self.recent else now
-        headers = {'ratelimit-limit': str(self.per_hour),
-                   'ratelimit-remaining': str(max(0, self.per_hour - len(self.recent))),
-                   'ratelimit-reset': str(int(oldest + 3600))}
-        return retry_after is None, headers, retry_after
-
-
-class Faults:
-    def __init__(self, rate=0.0, seed=None):
-        self.scripted = []
-        self.rate = rate
-        self.rng = random.Random(seed)
-        self.kinds = ['status', 'reset_before', 'reset_after', 'delay', 'truncate', 'non_json']
-
-    def pick(self, method, path):
-        for fault in self.scripted:
-            if fault.get('method', method) != method or not re.search(fault.get('path', ''), path):
-                continue
-            if fault.get('after', 0) > 0:
-                fault['after'] -= 1
-                continue
-            if fault.get('times', 1) <= 0:
-                continue
-            fault['times'] = fault.get('times', 1) - 1
-            return fault
-        if self.rate and self.rng.random() < self.rate:
-            kind = self.rng.choice(self.kinds)
-            return {'kind': kind, 'status': self.rng.choice([500, 502, 503, 504]), 'delay': 0.2}
-        return None
+ERROR_IDS = {400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 422: 'unprocessable_entity',
+             429: 'too_many_requests', 500: 'server_error', 502: 'bad_gateway', 503: 'service_unavailable',
+             504: 'gateway_timeout'}
+ERROR_MESSAGES = {401: 'Unable to authenticate you', 404: 'The resource you were accessing could not be found.',
+                  429: 'API Rate limit exceeded.', 500: 'Unexpected server-side error',
+                  502: 'Bad gateway: the server received an invalid response.',
+                  503: 'The service is temporarily unavailable. Please try again later.',
+                  504: 'Gateway timeout: the server did not answer in time.'}
+HTML_502 = (b'<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1>'
+            b'<p>The upstream server sent an invalid answer.</p></body></html>\n')
 
 
 class Simulator:
-    """Everything one running simulator holds; handlers reach it through ``server.sim``."""
+    """Everything one running simulator holds; request handlers reach it through ``server.sim``."""
 
     def __init__(self, store, tokens=(), per_minute=250, per_hour=5000, record_path=None, fault_rate=0.0,
-                 fault_seed=None):
+                 fault_seed=None, quiet=True):
         self.store = store
+        self.lock = store.lock
+        self.cli_tokens = set(tokens)
         self.tokens = set(tokens)
         self.revoked = set()
         self.limits = (per_minute, per_hour)
-        self.limiter = RateLimiter(per_minute, per_hour)
+        self.limiter = RateLimiter(per_minute, per_hour, clock=store.clock)
+        self.random_faults = (fault_rate, fault_seed)
         self.faults = Faults(fault_rate, fault_seed)
-        self.record_path = record_path
-        self.log = []
-        self.counters = collections.Counter()
-        self.status_counts = collections.Counter()
-        self.lock = store.lock
+        self.traffic = Traffic(record_path)
+        self.defaults = {'action_seconds': store.config.action_seconds['default'], 'status_lag': store.config.status_lag}
+        self.quiet = quiet
 
-    def authorized(self, header):
-        if not header or not header.startswith('Bearer '):
-            return False
-        token = header[len('Bearer '):].strip()
-        if not token or token in self.revoked:
-            return False
-        return not self.tokens or token in self.tokens
+    def token(self, header):
+        """The bearer token if it is accepted, else None."""
+        scheme, unused, token = (header or '').partition(' ')
+        token = token.strip()
+        if scheme.lower() != 'bearer' or not token or token in self.revoked:
+            return None
+        return token if not self.tokens or token in self.tokens else None
 
-    def note(self, method, template, path, query, status, request_body, response_body, response_headers):
-        self.counters['%s %s' % (method, template)] += 1
-        self.status_counts[str(status)] += 1
-        entry = {'seq': len(self.log) + 1, 'time': time.time(), 'method': method, 'path': path, 'template': template,
-                 'query': query, 'status': status, 'request_body': request_body, 'response_body': response_body}
-        self.log.append(entry)
-        if self.record_path:
-            line = dict(entry, request_headers={'Content-Type': 'application/json'}, response_headers=response_headers)
-            with open(self.record_path, 'a') as handle:
-                handle.write(json.dumps(line) + '\n')
+    def reset(self):
+        """Back to the start: no Droplets, actions, log, faults; settings from the command line."""
+        fresh = Store(Config(self.defaults['action_seconds'], self.defaults['status_lag']), clock=self.store.clock)
+        fresh.lock = self.lock
+        self.store = fresh
+        self.traffic.clear()
+        self.faults = Faults(*self.random_faults)
+        self.limiter = RateLimiter(self.limits[0], self.limits[1], clock=fresh.clock)
+        self.tokens = set(self.cli_tokens)
+        self.revoked.clear()
+
+
+def error_body(status, request_id, message=None, error_id=None):
+    return {'id': error_id or ERROR_IDS.get(status, 'error'), 'message': message or ERROR_MESSAGES.get(status, 'Error'),
+            'request_id': request_id}
+
+
+class Answer:
+    """One computed response: status, headers, JSON body (or raw bytes for the HTML fault)."""
+
+    def __init__(self, status, headers, body=None, raw=None):
+        self.status, self.headers, self.body, self.raw = status, headers, body, raw
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
-    server_version = 'oceanops-do-simulator/0.1'
+    server_version = 'oceanops-do-simulator/1.0'
+    timeout = 120  # an idle keep-alive connection gives its thread back after this
 
-    def log_message(self, *args):  # quiet: the request log is in /_sim/log
-        pass
+    def setup(self):
+        super().setup()
+        # headers and body go out in separate writes: without this, Nagle and delayed ACKs add ~40 ms per answer
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        pass  # the request log is in /_sim/log; one line per API call is printed unless --quiet
 
     def do_GET(self):
         self.dispatch('GET')
@@ -129,110 +113,126 @@ class Handler(BaseHTTPRequestHandler):
     def do_PUT(self):
         self.dispatch('PUT')
 
-    # -- request helpers used by the routes ----------------------------------------------------
-    def json_body(self):
-        if self._body is None or not self._raw:
-            return {}
-        if not isinstance(self._body, dict):
-            raise ApiError(400, 'bad_request', 'The request body must be a JSON object.')
-        return self._body
-
     def dispatch(self, method):
-        sim = self.server.sim
         parts = urlsplit(self.path)
-        self.path_only = parts.path.rstrip('/') or '/'
-        self.query = dict(parse_qsl(parts.query))
-        self.base_url = 'http://%s:%s' % self.server.server_address[:2]
-        length = int(self.headers.get('Content-Length') or 0)
-        self._raw = self.rfile.read(length) if length else b''
-        try:
-            self._body = json.loads(self._raw.decode('utf-8')) if self._raw else None
-            bad_json = False
-        except ValueError:
-            self._body, bad_json = None, True
-        request = Request(self.path_only, self.query, self.base_url, self)
-        if self.path_only.startswith('/_sim/') or self.path_only == '/_sim':
+        path = parts.path.rstrip('/') or '/'
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        host, port = self.server.server_address[:2]
+        base_url = 'http://%s:%d' % ('[%s]' % host if ':' in host else host, port)
+        if path == '/_sim' or path.startswith('/_sim/'):
+            body, bad_json = self.read_body()
+            sim = self.server.sim
             with sim.lock:
                 sim.store.advance()
-                status, body = control(sim, method, request)
-            return self.send_json(status, body, {})
-        self.serve_api(sim, method, request, bad_json)
+                status, payload = control.handle(sim, method, path, query, None if bad_json else body, bad_json)
+            return self.send(Answer(status, {}, payload))
+        return self.serve_api(self.server.sim, method, path, query, base_url)
 
-    def serve_api(self, sim, method, request, bad_json):
-        template, handler, params = api.match(method, self.path_only)
-        fault = None
-        with sim.lock:
-            fault = sim.faults.pick(method, self.path_only)
-        if fault and fault['kind'] == 'reset_before':
-            return self.drop()
-        if fault and fault['kind'] == 'delay':
-            time.sleep(float(fault.get('delay', 1.0)))
-        with sim.lock:
-            allowed, headers, retry_after = sim.limiter.admit()
-            headers['x-request-id'] = str(uuid.uuid4())
-            status, body = self.answer(sim, method, request, handler, params, allowed, retry_after, bad_json, headers,
-                                       fault)
-            sim.note(method, template, self.path_only, self.query, status,
-                     self._body if self._raw else None, body, dict(headers, **{'Content-Type': 'application/json'}))
-        if fault and fault['kind'] == 'reset_after':
-            return self.drop()
-        if fault and fault['kind'] == 'truncate':
-            return self.send_truncated(status, body, headers)
-        if fault and fault['kind'] == 'non_json':
-            return self.send_html(502, headers)
-        self.send_json(status, body, headers)
-
-    def answer(self, sim, method, request, handler, params, allowed, retry_after, bad_json, headers, fault):
-        if not allowed:
-            headers['Retry-After'] = str(retry_after)
-            return 429, error_body('too_many_requests', 'API Rate limit exceeded.', headers)
-        if not sim.authorized(self.headers.get('Authorization')):
-            return 401, error_body('unauthorized', 'Unable to authenticate you', headers)
-        if fault and fault['kind'] == 'status':
-            status = int(fault.get('status', 500))
-            if fault.get('retry_after') is not None:
-                headers['Retry-After'] = str(fault['retry_after'])
-            if status == 429:
-                return 429, error_body('too_many_requests', 'API Rate limit exceeded.', headers)
-            return status, error_body('server_error', 'Server Error', headers)
-        if handler is None:
-            return 404, error_body('not_found', 'The resource you were accessing could not be found.', headers)
-        if bad_json:
-            return 400, error_body('bad_request', 'Unable to parse the request body as JSON.', headers)
-        sim.store.advance()
+    def read_body(self):
+        """(decoded JSON or raw text or None, whether it was bad JSON)."""
+        if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():
+            raw = self.read_chunked()
+        else:
+            length = int(self.headers.get('Content-Length') or 0)
+            raw = self.rfile.read(length) if length > 0 else b''
+        if not raw.strip():
+            return None, False
         try:
-            return handler(sim.store, request, **params)
+            return json.loads(raw.decode('utf-8')), False
+        except ValueError:
+            return raw.decode('utf-8', 'replace'), True
+
+    def read_chunked(self):
+        chunks = []
+        while True:
+            size = int(self.rfile.readline().split(b';')[0].strip() or b'0', 16)
+            if size == 0:
+                self.rfile.readline()
+                return b''.join(chunks)
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+
+    def serve_api(self, sim, method, path, query, base_url):
+        template, handler, params = api.match(method, path)
+        with sim.lock:
+            fault = sim.faults.pick(method, path)
+            kind = fault['kind'] if fault else None
+            if kind == 'reset_before':  # closed before the request was read or acted on
+                sim.traffic.note(method, template, path, query, None, None, None, fault=kind)
+                return self.drop()
+        body, bad_json = self.read_body()
+        with sim.lock:
+            sim.store.advance()
+            answer = self.answer(sim, method, path, query, base_url, handler, params, body, bad_json, fault)
+            payload = answer.raw if answer.raw is not None else (
+                b'' if answer.body is None else json.dumps(answer.body).encode('utf-8'))
+            logged = answer.body if answer.raw is None else answer.raw.decode('utf-8')
+            sim.traffic.note(method, template, path, query, answer.status, body, logged,
+                             request_content_type=self.headers.get('Content-Type'), response_headers=answer.headers,
+                             fault=kind if kind in ('status', 'reset_after', 'delay', 'truncate', 'non_json') else None)
+        if not sim.quiet:
+            print('%s %s -> %s%s' % (method, path, answer.status, ' (%s)' % kind if kind else ''), flush=True)
+        if kind == 'delay':  # the work is done; the answer is late
+            time.sleep(float(fault.get('delay', 1.0)))
+        if kind == 'reset_after':  # the request took effect; the client never hears of it
+            return self.drop()
+        return self.send(answer, payload, truncate=kind == 'truncate')
+
+    def answer(self, sim, method, path, query, base_url, handler, params, body, bad_json, fault):
+        request_id = str(uuid.uuid4())
+        headers = {'x-request-id': request_id}
+        kind = fault['kind'] if fault else None
+        token = sim.token(self.headers.get('Authorization'))
+        if kind == 'non_json':  # an HTML page from a proxy in front of the API
+            return Answer(int(fault.get('status', 502)), {'Content-Type': 'text/html'}, raw=HTML_502)
+        if kind == 'status':
+            status = int(fault.get('status', 500))
+            headers.update(sim.limiter.peek(token or ''))
+            if fault.get('retry_after') is not None:
+                headers['retry-after'] = str(fault['retry_after'])
+            return Answer(status, headers, error_body(status, request_id))
+        if token is None:
+            headers.update(sim.limiter.peek(''))
+            return Answer(401, headers, error_body(401, request_id))
+        allowed, limit_headers = sim.limiter.admit(token)
+        headers.update(limit_headers)
+        if not allowed:
+            return Answer(429, headers, error_body(429, request_id))
+        if handler is None:
+            return Answer(404, headers, error_body(404, request_id))
+        if bad_json:
+            return Answer(400, headers, error_body(400, request_id, 'Unable to parse the request body as JSON.'))
+        outcome = {'action_error': 'errored', 'action_stuck': 'stuck'}.get(kind)
+        request = api.Request(method, path, query, base_url, body, forced_outcome=outcome)
+        try:
+            status, response = handler(sim.store, request, **params)
+            return Answer(status, headers, response)
         except ApiError as error:
             headers.update(error.headers)
-            return error.status, error_body(error.error_id, error.message, headers)
+            response = error_body(error.status, request_id, error.message, error.error_id)
+            response.update(error.body or {})
+            return Answer(error.status, headers, response)
+        except Exception:  # pylint: disable=broad-except  # a simulator bug: answer like the API would, and say where
+            traceback.print_exc(file=sys.stderr)
+            return Answer(500, headers, error_body(500, request_id))
 
     # -- responses ------------------------------------------------------------------------------
-    def send_json(self, status, body, headers):
-        payload = b'' if body is None else json.dumps(body).encode('utf-8')
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header('Content-Type', 'application/json; charset=utf-8')
+    def send(self, answer, payload=None, truncate=False):
+        if payload is None:
+            payload = b'' if answer.body is None else json.dumps(answer.body).encode('utf-8')
+        self.send_response(answer.status)
+        for name, value in answer.headers.items():
+            if name != 'Content-Type':
+                self.send_header(name, value)
+        if payload:
+            self.send_header('Content-Type', answer.headers.get('Content-Type', 'application/json; charset=utf-8'))
         self.send_header('Content-Length', str(len(payload)))
         self.end_headers()
+        if truncate:  # a cut-off body under a Content-Length that promised all of it
+            self.wfile.write(payload[:max(1, len(payload) // 2)])
+            return self.drop()
         self.wfile.write(payload)
-
-    def send_truncated(self, status, body, headers):
-        payload = json.dumps(body).encode('utf-8')
-        self.send_response(status)
-        self.send_header('Content-Type', 'application/json; charset=utf-8')
-        self.send_header('Content-Length', str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload[:max(1, len(payload) // 2)])
-        self.drop()
-
-    def send_html(self, status, headers):
-        payload = b'<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>'
-        self.send_response(status)
-        self.send_header('Content-Type', 'text/html')
-        self.send_header('Content-Length', str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        return None
 
     def drop(self):
         self.close_connection = True
@@ -243,33 +243,21 @@ class Handler(BaseHTTPRequestHandler):
             pass
 
 
-class Request:
-    def __init__(self, path, query, base_url, handler):
-        self.path, self.query, self.base_url, self.handler = path, query, base_url, handler
-
-    def json_body(self):
-        return self.handler.json_body()
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256  # many Ansible forks connect at once
 
 
-def error_body(error_id, message, headers):
-    return {'id': error_id, 'message': message, 'request_id': headers['x-request-id']}
-
-
-def control(sim, method, request):
-    for route_method, pattern, handler in CONTROL_ROUTES:
-        found = re.match('^' + pattern + '$', request.path)
-        if found and route_method == method:
-            try:
-                return handler(sim, request, *found.groups())
-            except (ApiError, KeyError, ValueError, TypeError) as error:
-                return 400, {'id': 'bad_request', 'message': 'control API: %s' % error}
-    return 404, {'id': 'not_found', 'message': 'no control route %s %s' % (method, request.path)}
+class Server6(Server):
+    address_family = socket.AF_INET6
 
 
 def serve(sim, host='127.0.0.1', port=0):
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
+    """Start serving ``sim`` on a background thread; returns the server (``server_address``, ``shutdown()``)."""
+    server_class = Server6 if ':' in host else Server
+    server = server_class((host, port), Handler)
     server.sim = sim
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
     thread.start()
     return server

@@ -1,8 +1,9 @@
-"""The simulated account: Droplets, actions, images, and a clock that finishes actions lazily.
+"""The simulated account and its clock: Droplets, actions, images, tags, and lazy completion.
 
 Nothing runs in the background. Every request first calls ``advance()``, which completes the
-actions whose time has come and applies their effects, so a thousand running actions cost
-nothing until somebody looks.
+actions whose time has come (in time order) and applies their effects, so a thousand running
+actions cost nothing until somebody looks. Indexes (by tag, by name, per Droplet, account-wide
+order) keep every read proportional to what it returns, not to the whole history.
 """
 
 import heapq
@@ -10,176 +11,229 @@ import itertools
 import threading
 import time
 
-from simulator import catalog
-from simulator.actions import ACTION_RULES, ApiError, set_backups, set_ipv6, stamp
+from simulator import backups, catalog, droplets
+from simulator.actions import RULES
+from simulator.common import ApiError, public, refuse, stamp
 
 
 class Config:
+    """Settings the control API can change while the simulator runs."""
+
     def __init__(self, action_seconds=2.0, status_lag=0.5):
-        self.action_seconds = {'default': action_seconds}
-        self.status_lag = status_lag
+        self.action_seconds = {'default': float(action_seconds)}
+        self.status_lag = float(status_lag)
         self.shutdown_ignored = False
 
     def duration(self, action_type):
         return float(self.action_seconds.get(action_type, self.action_seconds['default']))
 
 
-class Store:
+class Store(droplets.DropletMixin):
     def __init__(self, config, clock=time.time):
         self.config = config
         self.clock = clock
         self.lock = threading.RLock()
-        self.ids = itertools.count(3164444)
+        self.droplet_ids = itertools.count(3164444)
         self.action_ids = itertools.count(36804636)
-        self.droplets = {}
-        self.actions = {}
-        self.action_order = []          # ids, oldest first (lists are served newest first)
-        self.actions_by_droplet = {}
-        self.running = []               # heap of (ends_at, action id)
-        self.deferred = []              # heap of (at, seq, callable): effects that lag the action
+        self.image_ids = itertools.count(160000001)
         self.seq = itertools.count()
+        self.droplets = {}              # id -> Droplet; ids only grow, so this is in id order
+        self.by_name = {}               # lower-cased name -> {id: None}
+        self.tags = {}                  # canonical name -> {'name', 'droplets': {id: None}, 'images': {id: None}, ...}
         self.images = {}
-        self.policies = {}              # droplet id -> backup policy
-        self.next_outcomes = []         # scripted action outcomes: dicts with droplet_id/type/outcome
+        self.policies = {}              # Droplet id -> backup policy, while backups are on
+        self.actions = {}
+        self.action_order = []          # ids, oldest first; lists are served newest first by index
+        self.actions_by_droplet = {}
+        self.action_counts = {}         # Droplet id -> {type: n}, for /_sim/stats (create not counted)
+        self.timeline = []              # heap of (time, seq, callable): action ends and lagging effects
+        self.next_outcomes = []         # scripted outcomes: {'droplet_id', 'type', 'outcome'}
         self.finishing_at = None        # end time of the action whose effects are being applied
-        created = stamp(self.clock() - 86400 * 30)
-        for entry in catalog.DISTRIBUTION_IMAGES:
-            image = catalog.distribution_image(entry, created)
+        for image in catalog.public_images(stamp(self.clock() - 86400 * 60)):
             self.images[image['id']] = image
 
     # -- time ---------------------------------------------------------------------------------
     def advance(self):
+        """Run, in time order, every action end and lagging effect that is due."""
         now = self.clock()
-        while self.running and self.running[0][0] <= now:
-            ends_at, action_id = heapq.heappop(self.running)
-            self._finish(self.actions[action_id], ends_at)
-        while self.deferred and self.deferred[0][0] <= now:
-            heapq.heappop(self.deferred)[2]()
-
-    def later(self, delay, effect):
-        """Apply ``effect`` ``delay`` seconds after the action being finished ended (or after now)."""
-        base = self.finishing_at if self.finishing_at is not None else self.clock()
-        heapq.heappush(self.deferred, (base + delay, next(self.seq), effect))
-
-    def _finish(self, action, ends_at):
-        action['completed_at'] = stamp(ends_at)
-        if action['_outcome'] == 'errored':
-            action['status'] = 'errored'
-            return
-        action['status'] = 'completed'
-        droplet = self.droplets.get(action['resource_id'])
-        if droplet is not None and action['_apply'] is not None:
-            # Effects are timed from when the action ended, not from when somebody looked.
-            self.finishing_at = ends_at
+        while self.timeline and self.timeline[0][0] <= now:
+            at, unused, effect = heapq.heappop(self.timeline)
+            self.finishing_at = at  # effects are timed from when they were due, not from when someone looked
             try:
-                action['_apply'](self, droplet)
+                effect()
             finally:
                 self.finishing_at = None
 
-    # -- Droplets -----------------------------------------------------------------------------
-    def create_droplet(self, name, region='nyc3', size='s-1vcpu-1gb', image='ubuntu-24-04-x64', tags=(),
-                       status='active', backups=False, ipv6=False, kernel_id=None, backup_count=0, ready=True):
-        if size not in catalog.SIZE_TABLE:
-            raise ApiError(422, 'unprocessable_entity', 'You specified an invalid size for Droplet creation.')
-        if region not in catalog.REGION_SLUGS:
-            raise ApiError(422, 'unprocessable_entity', 'You specified an invalid region for Droplet creation.')
-        base_image = self.find_image(image)
-        if base_image is None:
-            raise ApiError(422, 'unprocessable_entity', 'You specified an invalid image for Droplet creation.')
-        droplet_id = next(self.ids)
-        octet = droplet_id % 250 + 1
-        memory, vcpus, disk = catalog.SIZE_TABLE[size][:3]
-        droplet = {
-            'id': droplet_id, 'name': name, 'memory': memory, 'vcpus': vcpus, 'disk': disk,
-            'disk_info': [{'type': 'local', 'size': {'amount': disk, 'unit': 'gib'}}],
-            'locked': False, 'status': status if ready else 'new', 'kernel': None,
-            'created_at': stamp(self.clock()), 'features': [], 'backup_ids': [], 'next_backup_window': None,
-            'snapshot_ids': [], 'image': dict(base_image), 'volume_ids': [], 'size': catalog.size(size),
-            'size_slug': size, 'region': catalog.region(region), 'tags': list(tags),
-            'vpc_uuid': 'c0ffee00-0000-4000-8000-%012d' % catalog.REGION_SLUGS.index(region),
-            'networks': {'v4': [{'ip_address': '203.0.113.%d' % octet, 'netmask': '255.255.255.0',
-                                 'gateway': '203.0.113.254', 'type': 'public'}], 'v6': []},
-        }
-        if kernel_id is not None:
-            droplet['kernel'] = catalog.kernel(next(k for k in catalog.KERNELS if k[0] == kernel_id))
-        self.droplets[droplet_id] = droplet
-        self.actions_by_droplet[droplet_id] = []
-        if backups:
-            set_backups(self, droplet, True)
-        if ipv6:
-            set_ipv6(droplet)
-        for number in range(backup_count):
-            self.add_image(droplet, 'backup', '%s backup %d' % (name, number + 1))
-        return droplet
+    def at(self, when, effect):
+        heapq.heappush(self.timeline, (when, next(self.seq), effect))
 
-    def find_image(self, ref):
-        text = str(ref)
-        if text.isdigit():
-            return self.images.get(int(text))
-        return next((image for image in self.images.values() if image.get('slug') == text), None)
+    def later(self, delay, effect):
+        """Apply ``effect`` ``delay`` seconds after the effect being applied now was due."""
+        self.at(self.effect_time() + delay, effect)
 
-    def add_image(self, droplet, kind, name):
-        image_id = next(self.ids) + 60000000
-        self.images[image_id] = {
-            'id': image_id, 'name': name, 'distribution': droplet['image'].get('distribution', 'Ubuntu'), 'slug': None,
-            'public': False, 'regions': [droplet['region']['slug']], 'created_at': stamp(self.clock()), 'type': kind,
-            'min_disk_size': droplet['disk'], 'size_gigabytes': 1.42, 'description': '', 'tags': [],
-            'status': 'available', '_droplet_id': droplet['id']}
-        droplet['backup_ids' if kind == 'backup' else 'snapshot_ids'].append(image_id)
-        return self.images[image_id]
-
-    def delete_droplet(self, droplet_id):
-        self.droplets.pop(droplet_id, None)
-
-    def is_locked(self, droplet_id):
-        return any(self.actions[a]['status'] == 'in-progress' for a in self.actions_by_droplet.get(droplet_id, [])[-5:])
-
-    def droplet_view(self, droplet):
-        view = dict(droplet)
-        view['locked'] = self.is_locked(droplet['id'])
-        return view
+    def effect_time(self):
+        return self.finishing_at if self.finishing_at is not None else self.clock()
 
     # -- actions ------------------------------------------------------------------------------
-    def start_action_unchecked(self, droplet, action_type, apply):
-        """An action the API starts itself (create): no validation, no lock check."""
-        return self._record_action(droplet, action_type, apply, 'completed')
+    def start_action(self, droplet, body, bulk=False, outcome=None):
+        """Validate and start one action; raises ApiError exactly as the API refuses it.
 
-    def start_action(self, droplet, body, bulk=False):
-        """Validate and start one action; raises ApiError exactly as the API refuses it."""
+        ``bulk``: by tag, a Droplet the action cannot apply to gets an errored action instead of
+        failing the whole request. ``outcome``: 'errored' or 'stuck' forced by a fault.
+        """
         action_type = body.get('type')
-        rule = ACTION_RULES.get(action_type)
+        rule = RULES.get(action_type)
         if rule is None:
-            raise ApiError(422, 'unprocessable_entity', 'You specified an invalid action type: %s' % action_type)
-        if self.is_locked(droplet['id']):
-            raise ApiError(422, 'unprocessable_entity', 'Droplet already has a pending event.')
-        outcome = 'completed'
+            raise refuse('You specified an invalid action type: %s.' % action_type)
+        if self.is_locked(droplet):
+            raise refuse('Droplet already has a pending event.')
         try:
             apply = rule(self, droplet, body)
         except ApiError:
             if not bulk:
                 raise
-            apply, outcome = None, 'errored'  # by tag, an inapplicable Droplet gets an errored action
-        for scripted in list(self.next_outcomes):
-            if scripted.get('droplet_id') in (None, droplet['id']) and scripted.get('type') in (None, action_type):
-                outcome = scripted['outcome']
-                self.next_outcomes.remove(scripted)
-                break
+            apply, outcome = None, 'errored'
+        outcome = outcome or self._scripted_outcome(droplet['id'], action_type) or 'completed'
         return self._record_action(droplet, action_type, apply, outcome)
+
+    def start_create_action(self, droplet):
+        def apply(store, created):
+            created['_power'] = 'active'
+            store.later(store.config.status_lag, lambda: created.update(status='active'))
+        return self._record_action(droplet, 'create', apply, 'completed')
+
+    def _scripted_outcome(self, droplet_id, action_type):
+        for scripted in self.next_outcomes:
+            if scripted.get('droplet_id') in (None, droplet_id) and scripted.get('type') in (None, action_type):
+                self.next_outcomes.remove(scripted)
+                return scripted['outcome']
+        return None
 
     def _record_action(self, droplet, action_type, apply, outcome):
         now = self.clock()
+        slug = droplet['region']['slug']
         action = {'id': next(self.action_ids), 'status': 'in-progress', 'type': action_type, 'started_at': stamp(now),
                   'completed_at': None, 'resource_id': droplet['id'], 'resource_type': 'droplet',
-                  'region': catalog.region(droplet['region']['slug']), 'region_slug': droplet['region']['slug'],
-                  '_apply': apply, '_outcome': outcome}
+                  'region': catalog.region(slug), 'region_slug': slug}
         self.actions[action['id']] = action
         self.action_order.append(action['id'])
         self.actions_by_droplet.setdefault(droplet['id'], []).append(action['id'])
-        if outcome != 'stuck':
-            heapq.heappush(self.running, (now + self.config.duration(action_type), action['id']))
+        if action_type != 'create':
+            counts = self.action_counts.setdefault(droplet['id'], {})
+            counts[action_type] = counts.get(action_type, 0) + 1
+        droplet['_pending'] = action['id']
+        if outcome != 'stuck':  # a stuck action never ends and keeps its Droplet locked
+            self.at(now + self.config.duration(action_type), lambda: self._finish(action, apply, outcome))
         return action
 
+    def _finish(self, action, apply, outcome):
+        action['completed_at'] = stamp(self.finishing_at)
+        action['status'] = 'errored' if outcome == 'errored' else 'completed'
+        droplet = self.droplets.get(action['resource_id'])
+        if droplet is None:
+            return
+        if droplet.get('_pending') == action['id']:
+            droplet['_pending'] = None
+        if outcome != 'errored' and apply is not None:
+            apply(self, droplet)
 
-def public(record):
-    """A stored object without the simulator's private keys (those starting with '_')."""
-    return dict((key, value) for key, value in record.items() if not key.startswith('_'))
+    def is_locked(self, droplet):
+        return droplet.get('_pending') is not None or droplet.get('_forced_lock', False)
+
+    # -- images -------------------------------------------------------------------------------
+    def find_image(self, ref):
+        """An image by id (int or digits) or by public slug; None when there is none."""
+        text = str(ref)
+        if text.isdigit():
+            return self.images.get(int(text))
+        return next((image for image in self.images.values() if image.get('slug') == text), None)
+
+    def image_json(self, image):
+        return public(image)
+
+    def add_image(self, droplet, kind, name, created=None):
+        """A backup or snapshot of ``droplet``, stored as a private image."""
+        image_id = next(self.image_ids)
+        self.images[image_id] = {
+            'id': image_id, 'name': name, 'distribution': droplet['image'].get('distribution', 'Unknown'),
+            'slug': None, 'public': False, 'regions': [droplet['region']['slug']],
+            'created_at': stamp(self.effect_time() if created is None else created), 'type': kind,
+            'min_disk_size': droplet['disk'], 'size_gigabytes': round(1.2 + droplet['disk'] / 40.0, 2),
+            'description': '', 'tags': [], 'status': 'available', 'error_message': '', '_droplet_id': droplet['id']}
+        droplet['backup_ids' if kind == 'backup' else 'snapshot_ids'].append(image_id)
+        return self.images[image_id]
+
+    def delete_image(self, image_id):
+        image = self.images.pop(image_id)
+        owner = self.droplets.get(image.get('_droplet_id'))
+        if owner is not None:
+            for key in ('backup_ids', 'snapshot_ids'):
+                if image_id in owner[key]:
+                    owner[key] = [i for i in owner[key] if i != image_id]
+        for tag in image['tags']:
+            self.tags[tag]['images'].pop(image_id, None)
+
+    # -- backups and networking (applied when their actions complete) -------------------------
+    def set_backups(self, droplet, enabled, change=None):
+        features = [feature for feature in droplet['features'] if feature != 'backups']
+        if enabled:
+            features.append('backups')
+            policy = backups.merged(self.policies.get(droplet['id']), change or {})
+            self.policies[droplet['id']] = policy
+            droplet['next_backup_window'] = backups.next_window(policy, self.effect_time())
+        else:
+            self.policies.pop(droplet['id'], None)
+            droplet['next_backup_window'] = None
+        droplet['features'] = features
+
+    def set_ipv6(self, droplet):
+        if 'ipv6' not in droplet['features']:
+            droplet['features'] = droplet['features'] + ['ipv6']
+            droplet['networks'] = dict(droplet['networks'], v6=[droplets.ipv6_network(droplet['id'])])
+
+    # -- tags ---------------------------------------------------------------------------------
+    def find_tag(self, name):
+        return self.tags.get(name)
+
+    def ensure_tag(self, name):
+        """The tag called ``name``; tag names are case stable, the first spelling stays canonical."""
+        existing = self.tags.get(name) or next((t for t in self.tags.values() if t['name'].lower() == name.lower()),
+                                               None)
+        if existing is None:
+            existing = self.tags[name] = {'name': name, 'droplets': {}, 'images': {}, 'last_droplet': None,
+                                          'last_image': None, 'last': None}
+        return existing
+
+    def tag_droplet(self, tag, droplet):
+        if droplet['id'] not in tag['droplets']:
+            tag['droplets'][droplet['id']] = None
+            droplet['tags'] = droplet['tags'] + [tag['name']]
+        tag['last_droplet'] = droplet['id']
+        tag['last'] = ('droplets', droplet['id'])
+
+    def untag_droplet(self, tag, droplet):
+        if tag['droplets'].pop(droplet['id'], 'absent') != 'absent':
+            droplet['tags'] = [name for name in droplet['tags'] if name != tag['name']]
+
+    def tag_image(self, tag, image):
+        if image['id'] not in tag['images']:
+            tag['images'][image['id']] = None
+            image['tags'] = image['tags'] + [tag['name']]
+        tag['last_image'] = image['id']
+        tag['last'] = ('images', image['id'])
+
+    def untag_image(self, tag, image):
+        if tag['images'].pop(image['id'], 'absent') != 'absent':
+            image['tags'] = [name for name in image['tags'] if name != tag['name']]
+
+    def delete_tag(self, tag):
+        for droplet_id in list(tag['droplets']):
+            self.untag_droplet(tag, self.droplets[droplet_id])
+        for image_id in list(tag['images']):
+            self.untag_image(tag, self.images[image_id])
+        del self.tags[tag['name']]
+
+    def droplets_tagged(self, name):
+        """Droplets carrying tag ``name``, in id order."""
+        tag = self.tags.get(name)
+        return [self.droplets[i] for i in sorted(tag['droplets'])] if tag else []

@@ -1,34 +1,85 @@
-"""Load DigitalOcean's official OpenAPI spec (never copied into this repo) for contract tests."""
+"""Load DigitalOcean's official OpenAPI spec (never copied into this repo) for contract tests.
 
+The spec lives in ../shared/do-openapi/ next to the repository (CI has it there too). Override
+with DO_OPENAPI_SPEC (the YAML file) or DO_OPENAPI_DIR (its folder). A missing spec is an error,
+never a skip: a contract test that cannot see the contract must not pass.
+"""
+
+import json
 import os
 
 import yaml
 from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SPEC_NAME = 'droplet-actions.yaml'
+LOCAL_SERVER = 'http://127.0.0.1:8080'
 
 
 def spec_path():
-    """../shared/do-openapi/droplet-actions.yaml from the project root, or DO_OPENAPI_DIR. Missing is an error."""
+    """The spec file: DO_OPENAPI_SPEC, else DO_OPENAPI_DIR, else ../shared/do-openapi from the repository root."""
+    explicit = os.environ.get('DO_OPENAPI_SPEC')
+    if explicit:
+        if not os.path.isfile(explicit):
+            raise RuntimeError('DO_OPENAPI_SPEC=%s is not a file' % explicit)
+        return explicit
     candidates = [os.environ.get('DO_OPENAPI_DIR')]
     root = HERE
-    for unused in range(8):  # the harness runs from a copy under build/, so look up the tree for ../shared
+    for unused in range(8):  # the harness may run a copy of the tree under build/, so look up for ../shared
         root = os.path.dirname(root)
         candidates.append(os.path.join(root, '..', 'shared', 'do-openapi'))
     for directory in candidates:
-        if directory and os.path.isfile(os.path.join(directory, 'droplet-actions.yaml')):
-            return os.path.join(directory, 'droplet-actions.yaml')
-    raise RuntimeError('DigitalOcean OpenAPI spec not found: put it in ../shared/do-openapi or set DO_OPENAPI_DIR')
+        if directory and os.path.isfile(os.path.join(directory, SPEC_NAME)):
+            return os.path.normpath(os.path.join(directory, SPEC_NAME))
+    raise RuntimeError('DigitalOcean OpenAPI spec %s not found: put it in ../shared/do-openapi next to the '
+                       'repository, or set DO_OPENAPI_SPEC (file) or DO_OPENAPI_DIR (folder)' % SPEC_NAME)
 
 
-def load_api(server_url):
+def load_spec_dict(server_url=LOCAL_SERVER):
+    """The spec as a dict, with the known quirks of the published spec patched."""
     with open(spec_path()) as handle:
         spec = yaml.safe_load(handle)
-    # The published spec lists change_backup_policy in the discriminator mapping but not in the
-    # type enum, so a strict validator would reject every change_backup_policy request.
+    # Quirk: the discriminator mapping lists change_backup_policy but droplet_action.type's enum
+    # does not, so a strict validator would reject every change_backup_policy request.
     type_enum = spec['components']['schemas']['droplet_action']['properties']['type']['enum']
     if 'change_backup_policy' not in type_enum:
         type_enum.append('change_backup_policy')
-    # Without a matching server entry openapi-core raises ServerNotFound for a local URL.
+    # Quirk (of testing locally): without a matching server entry openapi-core raises ServerNotFound.
     spec['servers'].append({'url': server_url})
-    return OpenAPI.from_dict(spec)
+    return spec
+
+
+def load_api(server_url=LOCAL_SERVER):
+    return OpenAPI.from_dict(load_spec_dict(server_url))
+
+
+def check_exchange(api, entry, server_url=LOCAL_SERVER):
+    """Validate one exchange: the request when the API accepted it (2xx), the response always.
+
+    ``entry`` holds method, path, query, request_body, status, response_headers, response_body
+    (the --record line format). A refused request may break the spec on purpose (an unknown
+    type, a bad body), so only its answer is checked. Raises openapi-core's errors.
+    """
+    body = entry.get('request_body')
+    request = MockRequest(
+        server_url, entry['method'].lower(), entry['path'], args=dict(entry.get('query') or {}),
+        headers={'Authorization': 'Bearer contract-test', 'Content-Type': 'application/json'},
+        data=json.dumps(body).encode() if body is not None else None, content_type='application/json')
+    if 200 <= entry['status'] < 300:
+        api.validate_request(request)
+    response_body = entry.get('response_body')
+    response = MockResponse(json.dumps(response_body).encode() if response_body is not None else b'',
+                            status_code=entry['status'], content_type='application/json',
+                            headers=dict(entry.get('response_headers') or {}))
+    api.validate_response(request, response)
+
+
+def explain(error):
+    """The schema errors behind an openapi-core exception, short enough to read."""
+    cause = error.__cause__ or error
+    details = []
+    for schema_error in getattr(cause, 'schema_errors', None) or []:
+        where = '/'.join(str(part) for part in schema_error.path)
+        details.append('%s at %s' % (str(schema_error.message)[:160], where or '(root)'))
+    return '; '.join(details[:5]) or ('%s: %s' % (type(error).__name__, str(error)[:300]))

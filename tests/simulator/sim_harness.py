@@ -1,28 +1,54 @@
-"""Start a simulator in-process on a free loopback port, for the simulator tests."""
+"""Run a simulator for a test: in-process on a free loopback port, or as a ``python3 -m simulator`` process.
+
+``Api(contract=spec)`` validates every API answer the test receives against the OpenAPI spec
+(the request too when the API accepted it), so no test can read a body the spec would reject.
+"""
+
+import os
+import subprocess
+import sys
+import time
 
 import requests
 
 from simulator.server import Simulator, serve
 from simulator.state import Config, Store
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 class Api:
     """A running simulator and a requests session with a token, for one test."""
 
-    def __init__(self, per_minute=250, per_hour=5000, tokens=()):
-        self.sim = Simulator(Store(Config(action_seconds=0.2, status_lag=0.1)), tokens=tokens, per_minute=per_minute,
-                             per_hour=per_hour)
-        self.sim.defaults = {'action_seconds': 0.2, 'status_lag': 0.1}
+    def __init__(self, per_minute=250, per_hour=5000, tokens=(), contract=None, action_seconds=0.2, status_lag=0.1,
+                 **simulator_options):
+        store = Store(Config(action_seconds=action_seconds, status_lag=status_lag))
+        self.sim = Simulator(store, tokens=tokens, per_minute=per_minute, per_hour=per_hour, **simulator_options)
         self.server = serve(self.sim)
         self.base = 'http://127.0.0.1:%d' % self.server.server_address[1]
         self.session = requests.Session()
         self.session.headers['Authorization'] = 'Bearer test-token'
+        self.contract = contract
+        self.checked = 0  # answers validated against the spec
 
     def call(self, method, path, **kwargs):
-        return self.session.request(method, self.base + path, timeout=10, **kwargs)
+        """One API request; with a contract, its exchange is validated before the test sees it."""
+        response = self.session.request(method, self.base + path, timeout=10, **kwargs)
+        if self.contract is not None and 'json' in response.headers.get('Content-Type', 'application/json'):
+            self.validate(method, path, kwargs, response)
+        return response
+
+    def validate(self, method, path, kwargs, response):
+        from spec_loader import check_exchange  # pylint: disable=import-outside-toplevel
+        query = dict((key, str(value)) for key, value in (kwargs.get('params') or {}).items())
+        check_exchange(self.contract, {
+            'method': method, 'path': path, 'query': query, 'request_body': kwargs.get('json'),
+            'status': response.status_code, 'response_headers': dict(response.headers),
+            'response_body': response.json() if response.content else None})
+        self.checked += 1
 
     def control(self, method, name, body=None):
-        response = requests.request(method, self.base + '/_sim/' + name, json=body, timeout=30)
+        response = requests.request(method, self.base + '/_sim/' + name, json=body, timeout=60)
         response.raise_for_status()
         return response.json()
 
@@ -36,8 +62,53 @@ class Api:
         return self.control('GET', 'stats')
 
     def seed(self, **spec):
-        return requests.post(self.base + '/_sim/droplets', json=spec, timeout=10).json()['droplets']
+        return self.control('POST', 'droplets', spec)['droplets']
+
+    def wait_action(self, action_id, limit=5.0):
+        """The action once it is no longer in progress."""
+        deadline = time.time() + limit
+        while True:
+            action = self.call('GET', '/v2/actions/%d' % action_id).json()['action']
+            if action['status'] != 'in-progress':
+                return action
+            assert time.time() < deadline, 'action %d still in progress after %s s' % (action_id, limit)
+            time.sleep(0.03)
 
     def close(self):
+        self.session.close()
         self.server.shutdown()
         self.server.server_close()
+
+
+class SimProcess:
+    """``python3 -m simulator`` with the given options on a free port; ``startup_seconds`` is measured."""
+
+    def __init__(self, tmp_path, *options):
+        self.port_file = str(tmp_path / 'sim.port')
+        self.log_path = str(tmp_path / 'sim.log')
+        started = time.monotonic()
+        with open(self.log_path, 'w') as log:
+            self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+                [sys.executable, '-m', 'simulator', '--port', '0', '--port-file', self.port_file] + list(options),
+                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        while not self.ready():
+            if self.process.poll() is not None or time.monotonic() - started > 10:
+                self.stop()
+                raise RuntimeError('the simulator did not start: %s' % self.output())
+            time.sleep(0.005)
+        self.startup_seconds = time.monotonic() - started
+        with open(self.port_file) as handle:
+            self.base = 'http://127.0.0.1:%s' % handle.read().strip()
+
+    def ready(self):
+        return os.path.exists(self.port_file) and 'listening on' in self.output()
+
+    def output(self):
+        with open(self.log_path) as handle:
+            return handle.read()
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        return self.process.returncode
