@@ -47,8 +47,9 @@ requirements:
   - requests
 notes:
   - Transient failures are retried in one place with jittered exponential backoff that honours
-    C(Retry-After) and C(ratelimit-reset). A POST that may already have been carried out is never
-    sent again blindly; the module reads the Droplet's recent actions first.
+    C(Retry-After) and C(ratelimit-reset). A rate-limited request (HTTP 429) is retried until
+    O(wait_timeout), other failures at most six times. A POST that may already have been carried out
+    is never sent again blindly; the module reads the Droplet's recent actions first.
 '''
 
     # Options of the modules that can wait for actions.

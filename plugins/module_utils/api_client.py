@@ -27,7 +27,8 @@ except ImportError:
     NewConnectionError = None
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.retry import backoff_delay, server_requested_delay
+from ansible_collections.oceanops.droplets.plugins.module_utils.retry import (
+    backoff_delay, jittered_server_delay, server_requested_delay)
 
 COLLECTION_VERSION = '0.1.0'
 DEFAULT_API_URL = 'https://api.digitalocean.com'
@@ -164,14 +165,23 @@ class DigitalOceanClient:
             if outcome is _FAIL:
                 raise value
             attempt += 1
-            if attempt >= self.max_attempts:
+            rate_limited = value.status == 429
+            # A 429 means the API did not act: within a deadline it is retried until the deadline,
+            # since forks sharing one token may meet the burst limit many times in a row.
+            if attempt >= self.max_attempts and not (rate_limited and self.deadline is not None):
                 raise value
             if delay is None:
                 delay = backoff_delay(attempt - 1, self._rng)
+            else:
+                delay = jittered_server_delay(delay, self._rng)
             if self.deadline is not None and self._clock() + delay > self.deadline:
                 raise value
             with self._lock:
                 self.stats['retries'] += 1
+                if rate_limited:
+                    # The wait below is the one the server asked for; the quota numbers of the 429
+                    # (remaining 0) are stale after it and must not pace the retry a second time.
+                    self.rate_limit['remaining'] = None
             self._sleep(delay)
 
     def _attempt(self, method, path, params, body):

@@ -90,6 +90,8 @@ class DigitalOceanModule:
         result = dict(self.result)
         result.update(extra)
         result['changed'] = result.get('changed', False)
+        if getattr(self, 'client', None) is not None:  # a failure says what it spent too
+            result['api_requests'] = self.client.stats['requests']
         self.module.fail_json(msg=msg, **result)
 
     def run(self):

@@ -7,9 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
+from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE, DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import (
     ActionErrored, TaskRun, find_recent_action, start_action, wait_for_running_actions)
@@ -148,7 +149,8 @@ class FleetRun(TaskRun):
             return [d['id'] for d in droplets if d['id'] in droplet_ids and not action.done(self.view(d))]
         try:
             self.waiter.poll(self.list_tagged, lambda droplets: not lagging(droplets), deadline,
-                             lambda droplets: 'Droplets %s to show %s' % (lagging(droplets)[:20], action.name))
+                             lambda droplets: 'Droplets %s to show %s' % (lagging(droplets)[:20], action.name),
+                             cost=lambda droplets: int(math.ceil(len(droplets) / float(MAX_PAGE_SIZE))))
         except WaitTimeout:
             if not (action.fallback and self.params['allow_power_off']):
                 raise

@@ -15,6 +15,9 @@ RETRY_CAP_SECONDS = 30.0
 # A server-requested wait longer than this is not honoured blindly: the caller's deadline decides.
 RETRY_AFTER_CAP_SECONDS = 120.0
 
+# Jitter added to a server-requested wait: 10 % of it, at most this many seconds.
+SERVER_DELAY_JITTER_CAP_SECONDS = 1.0
+
 POLL_FIRST_SECONDS = 0.5
 POLL_SHORT_CAP_SECONDS = 2.0
 POLL_MAX_SECONDS = 60.0
@@ -57,6 +60,15 @@ def poll_interval(elapsed):
     """
     early = min(POLL_SHORT_CAP_SECONDS, POLL_FIRST_SECONDS + 0.25 * elapsed)
     return min(POLL_MAX_SECONDS, max(early, 0.1 * elapsed))
+
+
+def jittered_server_delay(delay, rng=random):
+    """A server-requested wait plus up to 10 % (at most 1 s) more, never less than asked.
+
+    Every fork that met the same burst limit is told the same Retry-After; without the jitter they
+    would all come back in the same instant and meet the limit again.
+    """
+    return delay + rng.uniform(0.0, min(SERVER_DELAY_JITTER_CAP_SECONDS, 0.1 * delay))
 
 
 def _as_float(value):

@@ -36,11 +36,13 @@ class Waiter:
     def deadline_after(self, seconds):
         return self.clock() + seconds
 
-    def poll(self, fetch, finished, deadline, describe, initial=None):
+    def poll(self, fetch, finished, deadline, describe, initial=None, cost=None):
         """Call ``fetch`` on the poll schedule until ``finished(value)``; WaitTimeout at ``deadline``.
 
         ``initial`` is a value already in hand (e.g. the action a POST returned), so the first
-        request is only sent after the first interval instead of at once.
+        request is only sent after the first interval instead of at once. ``cost(value)`` is the
+        number of requests a fetch took (pages of a list): the next interval is that many times
+        longer, so a many-page round spends the token's quota no faster than a one-request poll.
         """
         started = self.clock()
         value = initial
@@ -51,7 +53,8 @@ class Waiter:
             if now >= deadline:
                 waited = now - started
                 raise WaitTimeout('Timed out after %.0f s waiting for %s' % (waited, describe(value)), value, waited)
-            self.sleep(min(poll_interval(now - started), max(deadline - now, 0.0)))
+            pages = max(1, cost(value)) if cost else 1
+            self.sleep(min(poll_interval(now - started) * pages, max(deadline - now, 0.0)))
             self.polls += 1
             value = fetch()
         return value

@@ -299,7 +299,7 @@ steps:
   elements: str
   sample: [shutdown, power_off, resize, power_on]
 api_requests:
-  description: How many HTTP requests the task sent to the API (including retries).
+  description: How many HTTP requests the task sent to the API (including retries), also when it failed.
   returned: always
   type: int
 api_error:

@@ -130,7 +130,7 @@ actions:
       description: The Droplet's region.
       type: str
 api_requests:
-  description: How many HTTP requests the task sent to the API.
+  description: How many HTTP requests the task sent to the API (including retries), also when it failed.
   returned: always
   type: int
 '''

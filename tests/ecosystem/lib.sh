@@ -26,12 +26,7 @@ ensure_eco_venv() {
 
 # Build the tarball from the working tree and install it where every later step finds it.
 build_collection() {
-  rm -rf "$ECO_BUILD/dist" "$ECO_BUILD/collections"
-  mkdir -p "$ECO_BUILD/dist" "$ECO_BUILD/collections"
-  (cd "$ROOT" && ansible-galaxy collection build --force --output-path "$ECO_BUILD/dist" >/dev/null)
-  COLLECTION_TARBALL="$(ls "$ECO_BUILD"/dist/oceanops-droplets-*.tar.gz)"
-  export ANSIBLE_COLLECTIONS_PATH="$ECO_BUILD/collections"
-  ansible-galaxy collection install --force -p "$ECO_BUILD/collections" "$COLLECTION_TARBALL" >/dev/null
+  install_built_collection "$ECO_BUILD/dist"
 }
 
 # build_docsite DEST: the HTML site of the installed collection, offline, in DEST/build/html.

@@ -4,12 +4,8 @@
 source "$(dirname "$0")/env.sh"
 ensure_venv
 DEMO="$BUILD/demo"
-rm -rf "$DEMO" && mkdir -p "$DEMO/collections"
-# Only the installed tarball is on the collections path, so the demo uses what a user would install.
-export ANSIBLE_COLLECTIONS_PATH="$DEMO/collections"
-(cd "$ROOT" && ansible-galaxy collection build --force --output-path "$DEMO" >/dev/null)
-ansible-galaxy collection install --force -p "$DEMO/collections" "$DEMO"/oceanops-droplets-*.tar.gz >/dev/null
-echo "== built and installed $(basename "$DEMO"/oceanops-droplets-*.tar.gz) into $DEMO/collections"
+install_built_collection "$DEMO"
+echo "== built and installed $(basename "$COLLECTION_TARBALL") into $DEMO/collections"
 serve_simulator "$DEMO/sim.port" "$DEMO/simulator.log" --demo --action-seconds 1 --status-lag 0.2
 export DIGITALOCEAN_API_URL="$SIM_URL"
 DIGITALOCEAN_TOKEN="demo-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"

@@ -101,7 +101,7 @@ runner_job() {
 # and the guide's execution environment definition must produce a build context.
 execution_environment() {
   local introspect="$ECO_BUILD/ee-introspect.yml" context="$ECO_BUILD/ee"
-  ansible-builder introspect "$ECO_BUILD/collections" >"$introspect"
+  ansible-builder introspect "$ANSIBLE_COLLECTIONS_PATH" >"$introspect"
   grep -q 'requests.*oceanops.droplets' "$introspect" || { cat "$introspect"; echo "requests not introspected" >&2; return 1; }
   grep -q 'ca-certificates.*oceanops.droplets' "$introspect" || { cat "$introspect"; echo "bindep not introspected" >&2; return 1; }
   rm -rf "$context" && mkdir -p "$context"
@@ -128,7 +128,7 @@ mkdir -p "$ECO_BUILD"
 ensure_eco_venv
 ensure_chromium
 build_collection
-echo "== built $(basename "$COLLECTION_TARBALL") and installed it into $ECO_BUILD/collections ($((SECONDS - STARTED)) s)"
+echo "== built $(basename "$COLLECTION_TARBALL") and installed it into $ANSIBLE_COLLECTIONS_PATH ($((SECONDS - STARTED)) s)"
 
 run_check "tarball contents" check_tarball
 run_check "galaxy-importer" check_galaxy_import

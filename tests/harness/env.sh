@@ -52,6 +52,18 @@ sync_copy() {
     | tar -xf - -C "$COLLECTION_COPY"
 }
 
+# install_built_collection DIR: empty DIR, build the tarball into it and install only that into
+# DIR/collections, the collections path from then on, so what runs is what a user would install.
+# Sets COLLECTION_TARBALL.
+install_built_collection() {
+  local dir="$1"
+  rm -rf "$dir" && mkdir -p "$dir/collections"
+  (cd "$ROOT" && ansible-galaxy collection build --force --output-path "$dir" >/dev/null)
+  COLLECTION_TARBALL="$(ls "$dir"/oceanops-droplets-*.tar.gz)"
+  export ANSIBLE_COLLECTIONS_PATH="$dir/collections"
+  ansible-galaxy collection install --force -p "$dir/collections" "$COLLECTION_TARBALL" >/dev/null
+}
+
 # ansible-test's sanity venvs fetch get-pip.py from a host we cannot reach: hand them the stand-in.
 install_get_pip_standin() {
   local version

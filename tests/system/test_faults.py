@@ -115,6 +115,7 @@ def test_a_post_that_never_gets_through_is_not_sent_twice(sim):
     sim.faults({'method': 'POST', 'path': '/actions$', 'kind': 'status', 'status': 502, 'times': 5})
     failed, result = run(sim, droplet_id=droplet['id'], type='power_off')
     assert failed and 'HTTP 502' in result['msg']
+    assert result['api_requests'] == sim.stats()['requests_total']  # a failure still says what it spent
     posts = sim.stats()['requests'].get('POST /v2/droplets/{droplet_id}/actions')
     assert posts == 2  # the first, and one more after reading that nothing was created
     assert actions_on(sim, droplet['id']) == {}
@@ -134,6 +135,20 @@ def test_fleet_of_a_thousand_costs_at_most_forty_requests(sim):
     failed, again = run(sim, tag_name='web', type='power_off')
     assert not failed and not again['changed']
     assert sim.stats()['requests_total'] - before == 5  # ceil(1000 / 200) pages, nothing else
+
+
+def test_fleet_whose_status_lags_seconds_behind_still_costs_at_most_forty_requests(sim):
+    # Re-reading 1,000 Droplets costs 5 pages a round: those rounds are spaced 5 times wider.
+    sim.seed(count=1000, tag='web')
+    sim.configure(action_seconds={'default': 1.0}, status_lag_seconds=5.0)
+    failed, result = run(sim, tag_name='web', type='power_off')
+    assert not failed, result['msg']
+    stats = sim.stats()
+    assert stats['requests_total'] <= 40, stats['requests']
+    # it waited for the status, not only for the actions: nothing is left on
+    for page in range(1, 6):
+        listed = sim.call('GET', '/v2/droplets', params=dict(tag_name='web', per_page=200, page=page)).json()
+        assert [d['id'] for d in listed['droplets'] if d['status'] != 'off'] == []
 
 
 def test_no_op_costs_one_request(sim):

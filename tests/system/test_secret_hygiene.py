@@ -1,11 +1,8 @@
 """The token never shows: real ansible-playbook -vvvv runs, success and failure, every byte searched."""
 
-import os
-import subprocess
-import sys
 import textwrap
 
-import pytest
+from cli import run_tool
 
 TOKEN = 'dop_v1_' + 'f00dfeed' * 8
 
@@ -60,15 +57,6 @@ PLAYBOOK = textwrap.dedent('''
 ''')
 
 
-def collections_path():
-    # tests/system -> tests -> collection root; its parent's parent's parent holds ansible_collections/
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    top = os.path.dirname(os.path.dirname(os.path.dirname(root)))
-    if os.path.basename(os.path.dirname(os.path.dirname(root))) != 'ansible_collections':
-        pytest.fail('run from a tree under ansible_collections/oceanops/droplets (make test does)')
-    return top
-
-
 def test_token_never_appears_in_vvvv_output(sim, tmp_path):
     droplet = sim.seed(count=1)[0]
     sim.faults({'method': 'POST', 'path': '/actions$', 'kind': 'status', 'status': 500, 'times': 2, 'after': 1})
@@ -78,14 +66,8 @@ def test_token_never_appears_in_vvvv_output(sim, tmp_path):
     # The token goes in a vars file: ansible-playbook -vvvv itself echoes command-line extra vars.
     extra_vars = tmp_path / 'vars.yml'
     extra_vars.write_text('droplet_id: %d\napi_url: %s\ntoken: %s\n' % (droplet['id'], sim.base, TOKEN))
-    env = dict(os.environ, DIGITALOCEAN_TOKEN=TOKEN, ANSIBLE_COLLECTIONS_PATH=collections_path(),
-               ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR='1')
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-vvvv', str(playbook),
-               '-e', '@%s' % extra_vars]
-    completed = subprocess.run(command, env=env, capture_output=True, timeout=300, check=False)
-    output = completed.stdout + completed.stderr
-    assert completed.returncode == 0, output.decode(errors='replace')[-3000:]
+    returncode, output = run_tool('ansible-playbook', ['-vvvv', str(playbook), '-e', '@%s' % extra_vars], TOKEN)
+    assert returncode == 0, output.decode(errors='replace')[-3000:]
     text = output.decode(errors='replace')
     # the runs really happened: a success, the API's 404, a bad input message, a 500 and a 401
     for expected in ('changed: [localhost]', 'was not found', 'missing: size', 'HTTP 500', 'HTTP 401'):

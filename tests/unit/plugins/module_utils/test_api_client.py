@@ -5,6 +5,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 import pytest
 import requests
 from urllib3.exceptions import NewConnectionError
@@ -67,8 +69,67 @@ def test_post_is_retried_after_429_honouring_retry_after():
     client, session, clock = make_client([limited, ACTION])
     assert client.post('/v2/droplets/1/actions', dict(type='reboot'))['action']['id'] == 7
     assert len(session.sent) == 2
-    assert clock.sleeps == [3.0]
+    assert len(clock.sleeps) == 1 and 3.0 <= clock.sleeps[0] <= 3.3  # Retry-After, plus a little jitter
     assert client.stats['rate_limited'] == 1
+
+
+def test_a_burst_429_costs_its_retry_after_and_no_pacing_on_top():
+    # The burst limit answers with the hourly headers at remaining 0 and a reset an hour away; once
+    # Retry-After has been waited out, those stale numbers must not also pace the retry.
+    hour_away = str(int(time.time()) + 3600)
+    limited = FakeResponse(429, dict(id='too_many_requests', message='API Rate limit exceeded.'),
+                           {'Retry-After': '5', 'ratelimit-remaining': '0', 'ratelimit-reset': hour_away,
+                            'ratelimit-limit': '5000'})
+    client, session, clock = make_client([limited, FakeResponse(200, dict(droplet=dict(id=1)))])
+    assert client.get('/v2/droplets/1') == dict(droplet=dict(id=1))
+    assert len(clock.sleeps) == 1 and 5.0 <= clock.sleeps[0] <= 5.5
+
+
+def test_an_hourly_429_waits_for_the_reset_once():
+    soon = int(time.time()) + 30
+    limited = FakeResponse(429, dict(id='too_many_requests', message='API Rate limit exceeded.'),
+                           {'ratelimit-remaining': '0', 'ratelimit-reset': str(soon), 'ratelimit-limit': '5000'})
+    client, session, clock = make_client([limited, FakeResponse(200, dict(droplet=dict(id=1)))])
+    assert client.get('/v2/droplets/1') == dict(droplet=dict(id=1))
+    assert len(clock.sleeps) == 1 and 28 <= clock.sleeps[0] <= 31
+
+
+LIMITED_1S = FakeResponse(429, dict(id='too_many_requests', message='API Rate limit exceeded.'), {'Retry-After': '1'})
+
+
+def test_429_is_retried_until_the_deadline_not_a_fixed_number_of_times():
+    # Many forks sharing one token can meet the burst limit again and again; the API certainly did
+    # not act, so the task keeps its place until its own wait_timeout rather than failing early.
+    client, session, clock = make_client([LIMITED_1S] * 10 + [FakeResponse(200, dict(droplet=dict(id=1)))])
+    client.deadline = clock.now + 60
+    assert client.get('/v2/droplets/1') == dict(droplet=dict(id=1))
+    assert len(session.sent) == 11
+
+
+def test_429_retries_end_at_the_deadline():
+    client, session, clock = make_client([LIMITED_1S] * 50)
+    client.deadline = clock.now + 5
+    with pytest.raises(DigitalOceanAPIError) as caught:
+        client.get('/v2/droplets/1')
+    assert caught.value.status == 429
+    assert 3 <= len(session.sent) <= 6 and clock.now <= client.deadline
+
+
+def test_without_a_deadline_429_retries_are_bounded():
+    client, session, clock = make_client([LIMITED_1S] * 50)
+    with pytest.raises(DigitalOceanAPIError):
+        client.get('/v2/droplets/1')
+    assert len(session.sent) == client.max_attempts
+
+
+def test_forks_told_the_same_retry_after_do_not_all_come_back_at_once():
+    delays = set()
+    for seed in range(5):
+        client, session, clock = make_client([LIMITED_1S, FakeResponse(200, dict(ok=1))])
+        client._rng.seed(seed)
+        client.get('/v2/account')
+        delays.add(round(clock.sleeps[0], 6))
+    assert len(delays) == 5 and all(1.0 <= delay <= 1.1 for delay in delays)
 
 
 def test_post_is_retried_when_the_connection_was_refused():

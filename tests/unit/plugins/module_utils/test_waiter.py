@@ -92,3 +92,29 @@ def test_fleet_timeout_reports_every_action():
         Waiter(api, clock=clock, sleep=clock.sleep).actions([api.action(i) for i in api.ids], clock.now + 5)
     assert len(caught.value.last) == 10
     assert '10 of 10 actions' in str(caught.value)
+
+
+def test_a_poll_round_of_many_pages_waits_longer_so_the_request_rate_stays_the_same():
+    clock = FakeClock()
+    reads = []
+
+    def fetch():
+        reads.append(clock.now)
+        return clock.now
+
+    started = clock.now
+    waiter = Waiter(None, clock=clock, sleep=clock.sleep)
+    waiter.poll(fetch, lambda value: value - started >= 10, started + 60, str, cost=lambda value: 5)
+    gaps = [later - earlier for earlier, later in zip(reads, reads[1:])]
+    # each gap is five one-page intervals: 5 pages a round cost what one page every interval would
+    assert gaps[0] == pytest.approx(5 * 0.5)
+    assert all(gap >= 5 * 0.5 for gap in gaps)
+    assert len(reads) <= 5
+
+
+def test_a_many_page_poll_still_ends_at_the_deadline():
+    clock = FakeClock()
+    waiter = Waiter(None, clock=clock, sleep=clock.sleep)
+    with pytest.raises(WaitTimeout) as caught:
+        waiter.poll(lambda: 'lagging', lambda value: False, clock.now + 7, str, cost=lambda value: 5)
+    assert caught.value.waited == pytest.approx(7, abs=0.01)

@@ -1,0 +1,171 @@
+"""Turn build/bench/results.json into docs/benchmark.md: how to read it, targets vs measured, all runs.
+
+Usage: report.py RESULTS.json OUT.md [GUIDE.rst]
+
+With GUIDE.rst, the summary table between its two GUIDE_MARKS lines is rewritten too (the docsite's
+scaling guide), so the published numbers are always the last benchmark's.
+"""
+
+import json
+import re
+import sys
+
+import targets
+
+ENDPOINT_SHORT = {
+    'GET /v2/droplets/{droplet_id}': 'GET droplet',
+    'GET /v2/droplets': 'GET droplets list',
+    'POST /v2/droplets/{droplet_id}/actions': 'POST action',
+    'POST /v2/droplets/actions': 'POST action by tag',
+    'GET /v2/actions/{action_id}': 'GET action',
+    'GET /v2/actions': 'GET actions list',
+    'GET /v2/droplets/{droplet_id}/actions': 'GET droplet actions',
+}
+
+
+def seconds(value, digits=1):
+    return '-' if value is None else '%.*f' % (digits, value)
+
+
+def endpoints(record):
+    items = sorted(record['by_endpoint'].items(), key=lambda item: -item[1])
+    return ', '.join('%s %d' % (ENDPOINT_SHORT.get(key, key), count) for key, count in items) or 'none'
+
+
+def noticed(timing):
+    """The last end's lateness; with one action per host also each action's own (median, max)."""
+    text = seconds(timing.get('noticed_after_last_end'), 2)
+    if timing.get('actions', 0) > 1 and timing.get('late_max') is not None and timing['late_max'] - timing['late_median'] > 1:
+        text += ' (each action: median %.2f, max %.2f)' % (timing['late_median'], timing['late_max'])
+    return text
+
+
+def run_rows(runs):
+    rows = ['| # | run | requests (simulator) | by endpoint | module says | 429s | retries | failed hosts '
+            '| wall s | action time s | last end noticed after s | exit after last end s |',
+            '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+    for run in runs:
+        timing = run.get('timing') or {}
+        failed = '%d of %d' % (run['failed'], run['hosts']) if run['hosts'] else 'no result (rc %d)' % run['rc']
+        rows.append('| %s | %s | %d | %s | %d | %d | %d | %s | %s | %s | %s | %s |' % (
+            run['scenario'], run['name'], run['requests'], endpoints(run), run['module_api_requests'], run['http_429'],
+            run['retries'], failed, seconds(run['wall']), seconds(timing.get('action_span')),
+            noticed(timing), seconds(run.get('tail_after_last_end'), 2)))
+    return rows
+
+
+def startup_section(startup):
+    if not startup:
+        return []
+    medians, imports = startup['medians'], startup['imports']
+    lines = ['## Module start-up', '',
+             'Median of three runs each, one host, connection local:', '',
+             '| what runs | wall s | adds s |', '| --- | ---: | ---: |',
+             '| ansible-playbook with one `debug` task (no module is executed) | %.2f | %.2f |'
+             % (medians['debug'], medians['debug']),
+             '| ... with `ansible.builtin.ping` instead (any module: AnsiballZ payload, a Python process) | %.2f | %.2f |'
+             % (medians['ping'], medians['ping'] - medians['debug']),
+             '| ... with the no-op `droplet_action` (scenario 1: one GET) | %.2f | %.2f |'
+             % (medians['noop'], medians['noop'] - medians['ping']),
+             '',
+             'Within one play, each further no-op `droplet_action` run (a loop of 11 against a loop of 1) costs '
+             '%.2f s and %d request(s) per run.' % (startup['per_module_run'], round(startup['loop_requests'] / 10.0)),
+             '',
+             '`python -X importtime` of the installed module: a bare `python -c pass` takes %.3f s, importing the '
+             'module %.3f s more, of which (cumulative, each counted where first imported):'
+             % (imports['python_bare'], imports['module_import']), '']
+    lines += ['- `%s`: %.3f s' % (name, value) for name, value in imports['imports'][1:]]
+    share = medians['debug'] / medians['noop'] if medians['noop'] else 0
+    requests_import = dict(imports['imports']).get('requests')
+    lines += ['', 'So %.0f %% of a no-op task is ansible-playbook itself (interpreter, ansible\'s imports, inventory, '
+              'play setup). Running any module adds %.2f s (building the AnsiballZ payload, a new Python process, '
+              '`ansible.module_utils.basic`, which ping imports too). This module adds %.2f s on top: its own '
+              'imports (`requests` alone %s s) and its one request.'
+              % (100 * share, medians['ping'] - medians['debug'], medians['noop'] - medians['ping'],
+                 seconds(requests_import, 3)), '']
+    return lines
+
+
+def render(results):
+    runs = results['runs']
+    startup = results.get('startup')
+    lines = ['# Benchmark', '',
+             'Written by `make bench` (tests/harness/bench.sh, scenarios in tests/bench/) on %s; Python %s, %s CPUs. '
+             'Raw numbers: `build/bench/results.json`; per-run playbook output: `build/bench/*.out`.'
+             % (results['started'], results['python'], results['cpus']), '',
+             '![requests and lateness per scenario](benchmark.png)', '',
+             '## How to read this', '',
+             '- Every run starts a fresh simulator on a free loopback port with the real limits (250 requests a minute, '
+             '5,000 an hour), actions lasting T seconds and Droplet status changing %g s after an action ends. '
+             'The fleet scenarios use T = %g s.' % (results.get('status_lag', 0.5), results['fleet_action_seconds']),
+             '- The module runs the way users run it: the collection built and installed with ansible-galaxy into a '
+             'private collections path, `ansible-playbook` from the tool virtualenv, connection local.',
+             '- **requests** is what the simulator counted (`/_sim/stats`) during the run, by endpoint; **module says** '
+             'is the sum of the modules\' own `api_requests`, as a cross-check.',
+             '- **429s** are the rate-limited answers (`status_counts`); **retries** are 429 or 5xx answers after which '
+             'the same request came again (read from the simulator\'s request log).',
+             '- **wall** is the whole `ansible-playbook` run, start-up included (see below). **action time** is from '
+             'the first action\'s POST to the last action\'s end (POST time + T).',
+             '- **last end noticed after** is the time from the last action\'s end to the first API response that '
+             'showed it ended: how late the module noticed. **exit after last end** adds seeing the new status '
+             '(the status lag), reporting, and ansible-playbook exiting.',
+             '- Targets are measured and reported here, never asserted as tests: timing depends on the machine.',
+             '']
+    if not results.get('full') and any(run['scenario'] == 4 for run in runs):
+        lines += ['Scenario 4 ran 10 and 100 hosts; the 1,000-host run needs `BENCH_FULL=1 make bench` (it takes '
+                  'many minutes and, one module run per host, well over the per-minute limit).', '']
+    lines += ['## Targets vs measured', '', '| target | measured | met |', '| --- | --- | --- |']
+    lines += ['| %s | %s | %s |' % row for row in targets.check(results)]
+    lines += ['', '## All runs', ''] + run_rows(runs) + ['']
+    lines += startup_section(startup)
+    lines += targets.notes(results)
+    return '\n'.join(lines).rstrip() + '\n'
+
+
+GUIDE_MARKS = ('.. benchmark-table-start', '.. benchmark-table-end')
+
+
+def guide_table(results):
+    """An RST list-table of the main runs: what a user pays in requests and in lateness."""
+    rows = [('Run', 'API requests', '429 answers', 'Wall time (s)', 'Action end noticed after (s)')]
+    for run in results['runs']:
+        if run['scenario'] not in (1, 2, 3, 4, 5) or run.get('status_lag', results.get('status_lag')) != results.get('status_lag'):
+            continue
+        timing = run.get('timing') or {}
+        # "-" alone would read as a nested bullet list in RST
+        noticed_after = timing.get('noticed_after_last_end')
+        rows.append((run['name'], str(run['requests']), str(run['http_429']), seconds(run['wall']),
+                     'no action' if noticed_after is None else seconds(noticed_after, 2)))
+    lines = ['Measured by ``make bench`` on %s (Python %s, %s CPUs), against the simulator with the real limits;'
+             % (results['started'], results['python'], results['cpus']),
+             'actions of the fleet runs last %g s. Wall time includes ``ansible-playbook`` start-up (about one second).'
+             % results['fleet_action_seconds'], '', '.. list-table::', '   :header-rows: 1', '']
+    for row in rows:
+        lines.append('   * - %s' % row[0])
+        lines += ['     - %s' % cell for cell in row[1:]]
+    return lines
+
+
+def replace_between_marks(text, new_lines):
+    start, end = (re.escape(mark) for mark in GUIDE_MARKS)
+    pattern = re.compile(r'(%s\n).*?(\n%s)' % (start, end), re.S)
+    if not pattern.search(text):
+        raise SystemExit('the guide has no %s ... %s section' % GUIDE_MARKS)
+    return pattern.sub(lambda match: match.group(1) + '\n' + '\n'.join(new_lines) + '\n' + match.group(2), text, count=1)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    with open(argv[0]) as handle:
+        results = json.load(handle)
+    with open(argv[1], 'w') as handle:
+        handle.write(render(results))
+    if len(argv) > 2:
+        with open(argv[2]) as handle:
+            guide = handle.read()
+        with open(argv[2], 'w') as handle:
+            handle.write(replace_between_marks(guide, guide_table(results)))
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""The benchmark scenarios. Each run gets a fresh simulator, so its counters are that run's alone."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import analysis
+from sim import Simulator
+from targets import late_target
+
+# How long one power_off lasts in the fleet scenarios (3, 4, 5), and the status lag everywhere.
+FLEET_ACTION_SECONDS = 10.0
+STATUS_LAG_SECONDS = 0.5
+WAIT_TIMEOUT = 900
+HOST_FORKS = 20
+BURST_PER_MINUTE = 6
+IMPORT_WATCH = ('ansible_collections.oceanops.droplets.plugins.modules.droplet_action', 'ansible.module_utils.basic',
+                'ansible_collections.oceanops.droplets.plugins.module_utils.api_client', 'requests', 'urllib3',
+                'ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner')
+
+
+class Bench:
+    def __init__(self, root, ansible, startup_seconds=None, fleet_seconds=FLEET_ACTION_SECONDS,
+                 status_lag=STATUS_LAG_SECONDS):
+        self.root = root
+        self.status_lag = status_lag
+        self.ansible = ansible
+        self.startup_seconds = startup_seconds  # wall time of a no-op task, set by the start-up scenario
+        self.fleet_seconds = fleet_seconds
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def measure(self, sim, action_seconds, run):
+        """Run ``run()`` (an ansible.playbook result) and add what the simulator saw meanwhile."""
+        before = sim.stats()
+        seq = sim.last_seq()
+        outcome = run()
+        after = sim.stats()
+        entries = sim.log_since(seq)
+        delta = analysis.stats_delta(before, after)
+        results = outcome['results']
+        record = dict(wall=outcome['wall'], rc=outcome['rc'], output=outcome['output'],
+                      hosts=len(results), failed=sum(1 for r in results if r['status'] != 'ok'),
+                      changed=sum(1 for r in results if r.get('changed')),
+                      module_api_requests=sum(r.get('api_requests') or 0 for r in results),
+                      requests=delta['requests_total'], by_endpoint=delta['requests'], posts=delta['posts_total'],
+                      status_counts=delta['status_counts'], http_429=delta['status_counts'].get('429', 0),
+                      retries=analysis.retries(entries), action_seconds=action_seconds,
+                      failures=[r.get('msg') for r in results if r['status'] != 'ok'][:3])
+        timing = analysis.action_timing(entries, action_seconds) if action_seconds else None
+        if timing:
+            record['timing'] = timing
+            # Seconds the playbook ran past the last action's end: noticing it, settling, reporting, exiting.
+            record['tail_after_last_end'] = outcome['ended'] - timing['last_end']
+        return record
+
+    def action_run(self, sim, action_seconds, extra, inventory=None, forks=5):
+        extra = dict(extra, bench_api_url=sim.url, bench_type='power_off', bench_wait_timeout=WAIT_TIMEOUT)
+        inventory = inventory or self.ansible.localhost()
+        return self.measure(sim, action_seconds, lambda: self.ansible.playbook('action.yml', inventory, extra, forks))
+
+    # -- scenarios ----------------------------------------------------------------------------
+    def startup(self, repeats=3):
+        """Where the time of a no-op task goes: ansible-playbook itself, any module, this module."""
+        timings = dict(debug=[], ping=[], noop=[])
+        loop = {}
+        with Simulator(self.root) as sim:
+            droplet_id = sim.seed(1, 'one', 'off')[0]
+            inventory = self.ansible.localhost()
+            for unused in range(repeats):
+                timings['debug'].append(self.ansible.playbook('startup_debug.yml', inventory)['wall'])
+                timings['ping'].append(self.ansible.playbook('startup_ping.yml', inventory)['wall'])
+                noop = self.action_run(sim, None, dict(droplet_id=droplet_id))
+                timings['noop'].append(noop['wall'])
+            for count in (1, 11):
+                extra = dict(bench_api_url=sim.url, bench_droplet_id=droplet_id, bench_loop=count)
+                loop[count] = self.measure(sim, None, lambda: self.ansible.playbook('noop_loop.yml', inventory, extra))
+        medians = dict((key, sorted(values)[len(values) // 2]) for key, values in timings.items())
+        self.startup_seconds = medians['noop']
+        per_run = (loop[11]['wall'] - loop[1]['wall']) / 10.0
+        return dict(name='start-up', medians=medians, samples=timings, per_module_run=per_run,
+                    loop_requests=loop[11]['requests'] - loop[1]['requests'], imports=self.import_times())
+
+    def import_times(self):
+        """python -X importtime of the module as installed: what importing it costs, by top-level package."""
+        env = dict(os.environ, PYTHONPATH=self.ansible.collections)
+        started = time.time()
+        subprocess.run([sys.executable, '-c', 'pass'], check=True)
+        bare = time.time() - started
+        started = time.time()
+        done = subprocess.run([sys.executable, '-X', 'importtime', '-c',
+                               'import ansible_collections.oceanops.droplets.plugins.modules.droplet_action'],
+                              env=env, check=True, capture_output=True, text=True)
+        with_module = time.time() - started
+        # Lines read "import time: self | cumulative | <indent by depth>name". A package's cumulative time
+        # counts only where it was first imported, so the watched names are the ones that matter here.
+        cumulative = {}
+        for line in done.stderr.splitlines():
+            parts = line.split('|')
+            if len(parts) == 3 and parts[1].strip().isdigit():
+                cumulative[parts[2].strip()] = int(parts[1]) / 1e6
+        watched = [(name, cumulative[name]) for name in IMPORT_WATCH if name in cumulative]
+        module = cumulative.get(IMPORT_WATCH[0], 0.0)
+        return dict(python_bare=bare, python_with_module=with_module, module_import=module, imports=watched)
+
+    def noop_one(self):
+        """Scenario 1: power_off of a Droplet that is already off."""
+        with Simulator(self.root, status_lag=self.status_lag) as sim:
+            droplet_id = sim.seed(1, 'one', 'off')[0]
+            record = self.action_run(sim, None, dict(droplet_id=droplet_id))
+        record.update(scenario=1, name='one Droplet, already off', target_requests=1)
+        return [record]
+
+    def one_with_wait(self, lengths=(5, 30, 300)):
+        """Scenario 2: power_off with wait on one Droplet, the action lasting T seconds."""
+        records = []
+        for seconds in lengths:
+            with Simulator(self.root, action_seconds=seconds, status_lag=self.status_lag) as sim:
+                droplet_id = sim.seed(1, 'one', 'active')[0]
+                record = self.action_run(sim, seconds, dict(droplet_id=droplet_id))
+            record.update(scenario=2, name='one Droplet, power_off, T = %g s' % seconds, target_late=late_target(seconds))
+            if self.startup_seconds is not None:
+                record['wall_minus_t_minus_startup'] = record['wall'] - seconds - self.startup_seconds
+            records.append(record)
+        return records
+
+    def fleet_by_tag(self, sizes=(10, 100, 1000), status='active', lag=None):
+        """Scenario 3 (active fleet, power_off by tag) and 5 (status off: a no-op).
+
+        ``lag`` overrides the status lag, to see what a slower status change costs a big fleet.
+        """
+        records = []
+        lag = self.status_lag if lag is None else lag
+        for count in sizes:
+            with Simulator(self.root, action_seconds=self.fleet_seconds, status_lag=lag) as sim:
+                sim.seed(count, 'web', status)
+                seconds = self.fleet_seconds if status == 'active' else None
+                record = self.action_run(sim, seconds, dict(bench_tag='web'))
+            record.update(fleet=count, status_lag=lag)
+            suffix = '' if lag == self.status_lag else ', status lag %g s' % lag
+            if status == 'active':
+                record.update(scenario=3, name='tag web, %d Droplets, power_off%s' % (count, suffix),
+                              target_late=late_target(self.fleet_seconds), target_requests=40 if count == 1000 else None)
+            else:
+                record.update(scenario=5, name='tag web, %d Droplets already off%s' % (count, suffix),
+                              target_requests=math.ceil(count / 200.0))
+            records.append(record)
+        return records
+
+    def burst_429(self):
+        """Scenario 6: a burst 429 (per-minute limit met) while polling: is Retry-After honoured, no more?"""
+        record_path = os.path.join(self.ansible.work, 'burst-record.jsonl')
+        if os.path.exists(record_path):
+            os.remove(record_path)
+        # A per-minute limit of 6 makes the fifth poll of one 5-second power_off meet the burst limit.
+        with Simulator(self.root, action_seconds=5, status_lag=self.status_lag, per_minute=BURST_PER_MINUTE,
+                       record=record_path) as sim:
+            droplet_id = sim.seed(1, 'one', 'active')[0]
+            record = self.action_run(sim, 5, dict(droplet_id=droplet_id))
+            entries = sim.log_since(0)
+        with open(record_path) as handle:
+            lines = [json.loads(line) for line in handle if line.strip()]
+        waits = analysis.waits_after_429(entries, lines)
+        record.update(scenario=6, name='one Droplet, power_off, T = 5 s, burst limit %d a minute' % BURST_PER_MINUTE,
+                      waits_after_429=waits, target_late=None)
+        return [record]
+
+    def host_by_host(self, sizes=(10, 100)):
+        """Scenario 4: one host per Droplet, one droplet_action task each, forks 20."""
+        records = []
+        for count in sizes:
+            with Simulator(self.root, action_seconds=self.fleet_seconds, status_lag=self.status_lag) as sim:
+                ids = sim.seed(count, 'web', 'active')
+                hosts = dict(('web-%04d' % (index + 1), dict(droplet_id=droplet_id)) for index, droplet_id in enumerate(ids))
+                inventory = self.ansible.inventory(hosts)
+                record = self.action_run(sim, self.fleet_seconds, {}, inventory=inventory, forks=HOST_FORKS)
+            record.update(scenario=4, fleet=count, name='%d hosts, one task each, forks %d' % (count, HOST_FORKS),
+                          target_late=late_target(self.fleet_seconds))
+            records.append(record)
+        return records

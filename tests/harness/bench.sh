@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# make bench (not part of make test): build and install the collection the way a user would, run the
+# benchmark scenarios of tests/bench against simulators on free loopback ports, then write
+# docs/benchmark.md, docs/benchmark.png and the table in the docsite's scaling guide. Raw results:
+# build/bench/results.json.
+# BENCH_FULL=1 adds the 1,000-host host-by-host run; BENCH_ONLY="s1 s3" runs only some scenarios
+# (the report then covers only those). Takes about 15 minutes (the 300 s action alone is over 5).
+source "$(dirname "$0")/env.sh"
+ensure_venv
+OUT="$BUILD/bench"
+install_built_collection "$OUT"
+echo "== installed $(basename "$COLLECTION_TARBALL") into $OUT/collections"
+
+# The plot needs matplotlib, kept out of the tool virtualenv in one of its own.
+BENCH_REQS="$ROOT/tests/bench/requirements.txt"
+BENCH_VENV="$ROOT/.venvs/bench-py${PYTHON}-$(sha1sum <"$BENCH_REQS" | cut -c1-10)"
+if [ ! -f "$BENCH_VENV/.complete" ]; then
+  echo "creating $BENCH_VENV"
+  rm -rf "$BENCH_VENV"
+  "$PYTHON_BIN" -m venv "$BENCH_VENV"
+  "$BENCH_VENV/bin/python" -m pip install -q -r "$BENCH_REQS"
+  touch "$BENCH_VENV/.complete"
+fi
+
+# The runner uses the tool virtualenv's ansible-playbook (first on PATH) and only the standard library.
+RUN_ARGS=(--root "$ROOT" --work "$OUT" --collections "$OUT/collections" --results "$OUT/results.json")
+if [ -n "${BENCH_ONLY:-}" ]; then
+  read -r -a ONLY <<<"$BENCH_ONLY"
+  RUN_ARGS+=(--only "${ONLY[@]}")
+fi
+if [ "${BENCH_FULL:-0}" = 1 ]; then RUN_ARGS+=(--full); fi
+python3 "$ROOT/tests/bench/run.py" "${RUN_ARGS[@]}"
+python3 "$ROOT/tests/bench/report.py" "$OUT/results.json" "$ROOT/docs/benchmark.md" \
+  "$ROOT/docs/docsite/rst/guide_scaling.rst"
+"$BENCH_VENV/bin/python" "$ROOT/tests/bench/plot.py" "$OUT/results.json" "$ROOT/docs/benchmark.png"
+echo "== wrote docs/benchmark.md, docs/benchmark.png and the table in docs/docsite/rst/guide_scaling.rst"
