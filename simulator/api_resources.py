@@ -138,8 +138,7 @@ def tag_json(store, tag, base_url):
         if last in ids:
             stats['last_tagged_uri'] = '%s/v2/%s/%d' % (base_url, kind, last)
         return stats
-    droplets = count('droplets', tag['droplets'], tag['last_droplet'])
-    images = count('images', tag['images'], tag['last_image'])
+    droplets, images = (count(kind, tag[kind], tag['last_of_kind'][kind]) for kind in ('droplets', 'images'))
     resources = {'count': droplets['count'] + images['count'], 'droplets': droplets, 'images': images,
                  'volumes': {'count': 0}, 'volume_snapshots': {'count': 0}, 'databases': {'count': 0}}
     kind, last_id = tag['last'] or (None, None)
@@ -181,7 +180,8 @@ def delete_tag(store, request, tag_id):
 
 
 def _resources(store, request):
-    """The (kind, record) pairs a tag/untag request names; 404 for one this account does not have."""
+    """The (kind, record) pairs a tag/untag request names, kind 'droplets' or 'images'; 404 for one this
+    account does not have."""
     listed = request.json_body().get('resources')
     if not isinstance(listed, list) or not listed:
         raise bad_request('resources must be a non-empty list of {resource_id, resource_type}.')
@@ -194,7 +194,7 @@ def _resources(store, request):
         record = table.get(int(ref)) if table is not None and ref.isdigit() else None
         if record is None or (kind == 'image' and record['public']):
             raise not_found()
-        found.append((kind, record))
+        found.append((kind + 's', record))
     return found
 
 
@@ -202,10 +202,7 @@ def _resources(store, request):
 def tag_resources(store, request, tag_id):
     tag = _tag_or_404(store, tag_id)
     for kind, record in _resources(store, request):
-        if kind == 'droplet':
-            store.tag_droplet(tag, record)
-        else:
-            store.tag_image(tag, record)
+        store.tag_resource(tag, kind, record)
     return 204, None
 
 
@@ -213,8 +210,5 @@ def tag_resources(store, request, tag_id):
 def untag_resources(store, request, tag_id):
     tag = _tag_or_404(store, tag_id)
     for kind, record in _resources(store, request):
-        if kind == 'droplet':
-            store.untag_droplet(tag, record)
-        else:
-            store.untag_image(tag, record)
+        store.untag_resource(tag, kind, record)
     return 204, None

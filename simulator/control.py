@@ -104,9 +104,9 @@ def patch_droplet(sim, query, body, droplet_id):
             store.rename_droplet(droplet, value)
         elif key == 'tags':
             for name in list(droplet['tags']):
-                store.untag_droplet(store.tags[name], droplet)
+                store.untag_resource(store.tags[name], 'droplets', droplet)
             for name in value:
-                store.tag_droplet(store.ensure_tag(name), droplet)
+                store.tag_resource(store.ensure_tag(name), 'droplets', droplet)
         elif key in droplet and not key.startswith('_') and key != 'id':
             droplet[key] = value
         else:

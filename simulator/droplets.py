@@ -56,7 +56,7 @@ class DropletMixin:
         self.droplets[droplet_id] = droplet
         self.by_name.setdefault(name.lower(), {})[droplet_id] = None
         for tag in tags:
-            self.tag_droplet(self.ensure_tag(tag), droplet)
+            self.tag_resource(self.ensure_tag(tag), 'droplets', droplet)
         self.set_features(droplet, list(features) + (['backups'] if backups else []) + (['ipv6'] if ipv6 else []),
                           backup_policy)
         for number in range(backup_count):

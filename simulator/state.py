@@ -200,37 +200,26 @@ class Store(droplets.DropletMixin):
         existing = self.tags.get(name) or next((t for t in self.tags.values() if t['name'].lower() == name.lower()),
                                                None)
         if existing is None:
-            existing = self.tags[name] = {'name': name, 'droplets': {}, 'images': {}, 'last_droplet': None,
-                                          'last_image': None, 'last': None}
+            existing = self.tags[name] = {'name': name, 'droplets': {}, 'images': {},
+                                          'last_of_kind': {'droplets': None, 'images': None}, 'last': None}
         return existing
 
-    def tag_droplet(self, tag, droplet):
-        if droplet['id'] not in tag['droplets']:
-            tag['droplets'][droplet['id']] = None
-            droplet['tags'] = droplet['tags'] + [tag['name']]
-        tag['last_droplet'] = droplet['id']
-        tag['last'] = ('droplets', droplet['id'])
+    # ``kind`` is the tag's table and the URI part: 'droplets' or 'images'.
+    def tag_resource(self, tag, kind, record):
+        if record['id'] not in tag[kind]:
+            tag[kind][record['id']] = None
+            record['tags'] = record['tags'] + [tag['name']]
+        tag['last_of_kind'][kind] = record['id']
+        tag['last'] = (kind, record['id'])
 
-    def untag_droplet(self, tag, droplet):
-        if tag['droplets'].pop(droplet['id'], 'absent') != 'absent':
-            droplet['tags'] = [name for name in droplet['tags'] if name != tag['name']]
-
-    def tag_image(self, tag, image):
-        if image['id'] not in tag['images']:
-            tag['images'][image['id']] = None
-            image['tags'] = image['tags'] + [tag['name']]
-        tag['last_image'] = image['id']
-        tag['last'] = ('images', image['id'])
-
-    def untag_image(self, tag, image):
-        if tag['images'].pop(image['id'], 'absent') != 'absent':
-            image['tags'] = [name for name in image['tags'] if name != tag['name']]
+    def untag_resource(self, tag, kind, record):
+        if tag[kind].pop(record['id'], 'absent') != 'absent':
+            record['tags'] = [name for name in record['tags'] if name != tag['name']]
 
     def delete_tag(self, tag):
-        for droplet_id in list(tag['droplets']):
-            self.untag_droplet(tag, self.droplets[droplet_id])
-        for image_id in list(tag['images']):
-            self.untag_image(tag, self.images[image_id])
+        for kind, table in (('droplets', self.droplets), ('images', self.images)):
+            for record_id in list(tag[kind]):
+                self.untag_resource(tag, kind, table[record_id])
         del self.tags[tag['name']]
 
     def droplets_tagged(self, name):

@@ -114,6 +114,26 @@ def test_a_snapshot_becomes_a_private_image_listed_everywhere(api):
     assert api.call('GET', '/v2/snapshots/%d' % snapshot_id).status_code == 404
 
 
+def test_a_snapshot_image_can_be_tagged_and_untagged(api):
+    target = api.seed(count=1)[0]
+    api.wait_action(act(api, target['id'], type='snapshot', name='gold').json()['action']['id'])
+    snapshot_id = droplet(api, target['id'])['snapshot_ids'][0]
+    image_ref = [{'resource_id': str(snapshot_id), 'resource_type': 'image'}]
+    assert api.call('POST', '/v2/tags', json={'name': 'golden'}).status_code == 201
+    assert api.call('POST', '/v2/tags/golden/resources', json={'resources': image_ref}).status_code == 204
+    resources = api.call('GET', '/v2/tags/golden').json()['tag']['resources']
+    assert (resources['count'], resources['images']['count'], resources['droplets']['count']) == (1, 1, 0)
+    assert resources['images']['last_tagged_uri'] == '%s/v2/images/%d' % (api.base, snapshot_id)
+    assert resources['last_tagged_uri'] == resources['images']['last_tagged_uri']
+    assert api.call('GET', '/v2/images/%d' % snapshot_id).json()['image']['tags'] == ['golden']
+    assert api.call('DELETE', '/v2/tags/golden/resources', json={'resources': image_ref}).status_code == 204
+    assert api.call('GET', '/v2/images/%d' % snapshot_id).json()['image']['tags'] == []
+    assert api.call('GET', '/v2/tags/golden').json()['tag']['resources']['images'] == {'count': 0}
+    public = [{'resource_id': str(api.call('GET', '/v2/images/ubuntu-24-04-x64').json()['image']['id']),
+               'resource_type': 'image'}]
+    assert api.call('POST', '/v2/tags/golden/resources', json={'resources': public}).status_code == 404
+
+
 def test_backups_follow_the_policy(api):
     target = api.seed(count=1)[0]
     policy_path = '/v2/droplets/%d/backups/policy' % target['id']
