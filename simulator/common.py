@@ -36,3 +36,11 @@ def stamp(epoch):
 def public(record):
     """A stored object without the simulator's private keys (those starting with '_')."""
     return dict((key, value) for key, value in record.items() if not key.startswith('_'))
+
+
+def known_keys(what, body, allowed):
+    """Refuse control keys we do not know: a misspelt one would leave a test without what it asked for."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        raise ValueError('%s: unknown key(s) %s; known: %s' % (what, ', '.join(unknown), ', '.join(sorted(allowed))))
+    return body

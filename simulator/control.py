@@ -6,7 +6,7 @@ No auth, no rate limit, not counted, not logged, not recorded. Errors are 400 {"
 import re
 
 from simulator import backups, catalog, faults
-from simulator.common import ApiError
+from simulator.common import ApiError, known_keys
 
 ROUTES = []
 
@@ -31,6 +31,10 @@ def handle(sim, method, path, query, body, bad_json):
                 message = error.message if isinstance(error, ApiError) else str(error)
                 return 400, {'id': 'bad_request', 'message': 'control API: %s' % message}
     return 404, {'id': 'not_found', 'message': 'no control route %s %s' % (method, path)}
+
+
+SEED_KEYS = ('name', 'region', 'size', 'image', 'tag', 'tags', 'status', 'features', 'backups', 'backup_policy',
+             'ipv6', 'kernel_id', 'backup_count')
 
 
 @control_route('GET', '/_sim/health')
@@ -65,8 +69,10 @@ def reset(sim, query, body):
 @control_route('POST', '/_sim/droplets')
 def seed_droplets(sim, query, body):
     if 'droplets' in body:
-        specs = list(body['droplets'])
+        known_keys('seed', body, ('droplets',))
+        specs = [known_keys('seed droplet', spec, SEED_KEYS) for spec in body['droplets']]
     else:
+        known_keys('seed', body, SEED_KEYS + ('count', 'name_prefix'))
         prefix = body.get('name_prefix') or ('%s-' % body['tag'] if body.get('tag') else 'droplet-')
         specs = [dict(body, name='%s%04d' % (prefix, number + 1)) for number in range(int(body.get('count', 1)))]
     made = [_seed_one(sim.store, spec) for spec in specs]
@@ -117,6 +123,8 @@ def patch_droplet(sim, query, body, droplet_id):
 @control_route('POST', '/_sim/config')
 def configure(sim, query, body):
     config = sim.store.config
+    known_keys('config', body, ('action_seconds', 'status_lag_seconds', 'shutdown_ignored', 'rate_limit'))
+    known_keys('rate_limit', body.get('rate_limit') or {}, ('per_minute', 'per_hour'))
     if 'action_seconds' in body:
         seconds = body['action_seconds']
         updates = seconds if isinstance(seconds, dict) else {'default': seconds}
@@ -135,6 +143,8 @@ def configure(sim, query, body):
 
 @control_route('POST', '/_sim/faults')
 def add_faults(sim, query, body):
+    known_keys('faults', body, ('faults', 'random'))
+    known_keys('random', body.get('random') or {}, ('rate', 'seed', 'kinds'))
     checked = [faults.check(fault) for fault in body.get('faults', [])]  # all or nothing
     for fault in checked:
         if fault['kind'] in faults.ACTION_KINDS:
@@ -162,6 +172,7 @@ def clear_faults(sim, query, body):
 
 @control_route('POST', '/_sim/tokens')
 def tokens(sim, query, body):
+    known_keys('tokens', body, ('revoke', 'allow'))
     sim.revoked.update(body.get('revoke', []))
     for token in body.get('allow', []):
         sim.revoked.discard(token)

@@ -8,16 +8,20 @@ creates ends; scripted ones are kept by the store (see control.add_faults).
 import random
 import re
 
+from simulator.common import known_keys
+
 HTTP_KINDS = ('status', 'reset_before', 'reset_after', 'delay', 'truncate', 'non_json')
 ACTION_KINDS = ('action_error', 'action_stuck')
 KINDS = HTTP_KINDS + ACTION_KINDS
 RANDOM_STATUSES = (500, 502, 503, 504)
+FAULT_KEYS = ('kind', 'method', 'path', 'status', 'retry_after', 'delay', 'times', 'after', 'droplet_id', 'type')
 
 
 def check(fault):
     """A copy of a scripted fault with defaults, or ValueError naming what is wrong."""
     if fault.get('kind') not in KINDS:
         raise ValueError('fault kind must be one of %s, not %r' % (', '.join(KINDS), fault.get('kind')))
+    known_keys('fault', fault, FAULT_KEYS)
     checked = dict(fault)
     checked['times'] = int(fault.get('times', 1))   # negative: every matching request
     checked['after'] = int(fault.get('after', 0))   # let this many matching requests through first

@@ -227,3 +227,24 @@ def test_patch_sets_raw_state(api):
     assert refused.status_code == 422 and 'pending event' in refused.json()['message']
     api.control('PATCH', 'droplets/%d' % target['id'], {'locked': False})
     assert api.call('POST', '/v2/droplets/%d/actions' % target['id'], json={'type': 'power_on'}).status_code == 201
+
+
+@pytest.mark.parametrize('route, body, named', [
+    ('config', {'action_second': 5}, 'action_second'),
+    ('config', {'rate_limit': {'per_minutes': 1}}, 'per_minutes'),
+    ('faults', {'faults': [{'kind': 'status', 'stauts': 503}]}, 'stauts'),
+    ('faults', {'random': {'rat': 1.0}}, 'rat'),
+    ('faults', {'fault': [{'kind': 'status'}]}, 'fault'),
+    ('tokens', {'revoke_tokens': ['test-token']}, 'revoke_tokens'),
+    ('droplets', {'cuont': 3}, 'cuont'),
+    ('droplets', {'droplets': [{'name': 'a', 'sise': 's-1vcpu-1gb'}]}, 'sise'),
+])
+def test_a_misspelt_control_key_is_refused_not_ignored(api, route, body, named):
+    """A typo must not leave a test running without the fault or state it asked for."""
+    response = requests.post(api.base + '/_sim/' + route, json=body, timeout=5)
+    assert response.status_code == 400 and named in response.json()['message']
+    stats = api.stats()
+    assert api.call('GET', '/v2/droplets').json()['meta']['total'] == 0
+    assert api.call('GET', '/v2/account').status_code == 200
+    assert api.control('POST', 'faults', {})['scripted'] == 0 and api.configure()['rate_limit']['per_minute'] == 250
+    assert stats['requests_total'] == 0
