@@ -5,6 +5,7 @@ import re
 from simulator import backups, catalog
 from simulator.api import paginate, route
 from simulator.common import ApiError, bad_request, not_found
+from simulator.state import TAGGABLE
 
 TAG_PATTERN = re.compile(r'^[a-zA-Z0-9_\-:]{1,255}$')
 
@@ -138,7 +139,7 @@ def tag_json(store, tag, base_url):
         if last in ids:
             stats['last_tagged_uri'] = '%s/v2/%s/%d' % (base_url, kind, last)
         return stats
-    droplets, images = (count(kind, tag[kind], tag['last_of_kind'][kind]) for kind in ('droplets', 'images'))
+    droplets, images = (count(kind, tag[kind], tag['last_of_kind'][kind]) for kind in TAGGABLE)
     resources = {'count': droplets['count'] + images['count'], 'droplets': droplets, 'images': images,
                  'volumes': {'count': 0}, 'volume_snapshots': {'count': 0}, 'databases': {'count': 0}}
     kind, last_id = tag['last'] or (None, None)
@@ -189,12 +190,11 @@ def _resources(store, request):
     for entry in listed:
         if not isinstance(entry, dict):
             raise bad_request('each resource must be an object with resource_id and resource_type.')
-        kind, ref = entry.get('resource_type'), str(entry.get('resource_id', ''))
-        table = {'droplet': store.droplets, 'image': store.images}.get(kind)
-        record = table.get(int(ref)) if table is not None and ref.isdigit() else None
-        if record is None or (kind == 'image' and record['public']):
+        kind, ref = '%ss' % entry.get('resource_type'), str(entry.get('resource_id', ''))
+        record = store.tagged_table(kind).get(int(ref)) if kind in TAGGABLE and ref.isdigit() else None
+        if record is None or (kind == 'images' and record['public']):
             raise not_found()
-        found.append((kind + 's', record))
+        found.append((kind, record))
     return found
 
 

@@ -28,6 +28,10 @@ class Config:
         return float(self.action_seconds.get(action_type, self.action_seconds['default']))
 
 
+# What a tag can hold here: the store's tables of that name, and the tag's resource kinds in the API.
+TAGGABLE = ('droplets', 'images')
+
+
 class Store(droplets.DropletMixin):
     def __init__(self, config, clock=time.time):
         self.config = config
@@ -200,11 +204,15 @@ class Store(droplets.DropletMixin):
         existing = self.tags.get(name) or next((t for t in self.tags.values() if t['name'].lower() == name.lower()),
                                                None)
         if existing is None:
-            existing = self.tags[name] = {'name': name, 'droplets': {}, 'images': {},
-                                          'last_of_kind': {'droplets': None, 'images': None}, 'last': None}
+            existing = self.tags[name] = dict(((kind, {}) for kind in TAGGABLE), name=name, last=None,
+                                              last_of_kind=dict.fromkeys(TAGGABLE))
         return existing
 
-    # ``kind`` is the tag's table and the URI part: 'droplets' or 'images'.
+    def tagged_table(self, kind):
+        """The records a tag of ``kind`` (one of TAGGABLE) refers to, by id."""
+        return getattr(self, kind)
+
+    # ``kind`` is the tag's table, the store's table and the URI part: one of TAGGABLE.
     def tag_resource(self, tag, kind, record):
         if record['id'] not in tag[kind]:
             tag[kind][record['id']] = None
@@ -217,9 +225,9 @@ class Store(droplets.DropletMixin):
             record['tags'] = [name for name in record['tags'] if name != tag['name']]
 
     def delete_tag(self, tag):
-        for kind, table in (('droplets', self.droplets), ('images', self.images)):
+        for kind in TAGGABLE:
             for record_id in list(tag[kind]):
-                self.untag_resource(tag, kind, table[record_id])
+                self.untag_resource(tag, kind, self.tagged_table(kind)[record_id])
         del self.tags[tag['name']]
 
     def droplets_tagged(self, name):
