@@ -1,54 +1,75 @@
 # -*- coding: utf-8 -*-
 # Copyright: oceanops.droplets contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The sixteen Droplet action types as data.
+"""The sixteen Droplet action types as data: the only statement of each type's rules.
 
-Each entry says which module options it sends in the request body, which are required, whether
-``POST /v2/droplets/actions?tag_name=`` accepts it, the token scopes it needs, when the desired
-state already holds (``done``; None means the action is never "already done"), which Droplet
-fields it changes (for diff mode) and what to check before the POST (``preflight``). The modules
-only drive this table: adding an action type is one entry here plus its tests.
+The runners (droplet_runner.py for one Droplet, fleet_runner.py for a tag or an id list) only
+drive this table, and droplet_action's DOCUMENTATION is checked against it by a unit test
+(``doc_line``). Adding an action type is one entry here plus its tests.
 
-Rules receive a DropletView (see droplet_view.py): ``view.droplet`` is the Droplet as the API
-returned it, ``view.params`` the module parameters, and methods fetch (once) what some rules need
-(backup policy, snapshots, kernels, sizes, backups).
+An entry (``ActionType``) holds data:
+
+- ``summary``: one sentence for the docs. ``fields``: the module options sent in the request body;
+  ``required``: those the type cannot do without. ``scopes``: the token scopes it needs (a 403
+  names them). ``bulk``: ``POST /v2/droplets/actions?tag_name=`` accepts it. ``many``: it makes
+  sense for a list of Droplets (``droplet_ids``). ``done_doc``: the "already done" rule in words.
+- ``requires_off``: the API refuses it on a running Droplet; with allow_power_off the single-Droplet
+  plan turns the Droplet off first and on again after.
+- ``fallback``: the type sent when this one ended but its state did not show within
+  graceful_timeout, if the user set allow_power_off (shutdown -> power_off).
+- ``status_after``: the status this action leaves (it shows a moment after the action completes),
+  so a task that waited for someone else's action decides on the real state.
+
+and hooks; each receives a DropletView (``view.droplet`` as the API returned it, ``view.params`` the
+module parameters, methods that fetch once what a rule needs: policy, snapshots, kernels, sizes):
+
+- ``done(view) -> bool``: the state already holds, nothing is sent. None: the type always acts.
+  Called by the plan step of both runners, and by their settle step, polling until it holds.
+- ``instead(view) -> type name or None``: another type reaches the state from here (plan step).
+- ``preflight(view)``: raises Refused when the POST cannot succeed (plan step, before any POST).
+- ``changes(view) -> dict``: the fields the action changes, for diff mode (plan step).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import Refused
+
 BACKUP_POLICY_KEYS = ('plan', 'weekday', 'hour')  # window_length_hours and retention_period_days are read-only
 UPDATE = ('droplet:update',)
 
 
 class ActionType:
-    def __init__(self, name, summary, fields=(), required=(), bulk=False, scopes=UPDATE, done=None,
-                 changes=None, preflight=None, instead=None, requires_off=False, fallback=None, status_after=None):
+    def __init__(self, name, summary, fields=(), required=(), bulk=False, many=False, scopes=UPDATE, done=None,
+                 done_doc=None, changes=None, preflight=None, instead=None, requires_off=False, fallback=None,
+                 status_after=None):
         self.name = name
         self.summary = summary
         self.fields = fields
         self.required = required
         self.bulk = bulk
+        self.many = many or bulk
         self.scopes = scopes
         self.done = done
+        self.done_doc = done_doc
         self.changes = changes or (lambda view: {})
         self.preflight = preflight
-        # instead(view) names another type to send when that is what reaching the state takes.
         self.instead = instead
-        # requires_off: the API refuses it on a running Droplet; with allow_power_off the driver
-        # turns the Droplet off first and restores its power state after.
         self.requires_off = requires_off
-        # fallback: sent when this action ended but its state did not appear within
-        # graceful_timeout, if the user set allow_power_off (shutdown -> power_off).
         self.fallback = fallback
-        # status_after: the Droplet status this action leaves (it shows a moment after the action
-        # completes), so a task that waited for someone else's action decides on the real state.
         self.status_after = status_after
+        if (done is None) != (done_doc is None):
+            raise ValueError('%s: a done rule and its done_doc go together' % name)
 
     @property
     def idempotent(self):
         return self.done is not None
+
+    @property
+    def powers_off(self):
+        """allow_power_off (and graceful_timeout) mean something for this type."""
+        return bool(self.fallback or self.requires_off)
 
     def body(self, params):
         """The JSON body for POST .../actions: ``type`` plus the fields the user set."""
@@ -58,9 +79,11 @@ class ActionType:
                 body[field] = FIELD_ENCODERS.get(field, _same)(params[field])
         return body
 
-
-class Refused(Exception):
-    """The requested action cannot succeed; raised before any POST with a message for the user."""
+    def doc_line(self):
+        """This type's line in droplet_action's DOCUMENTATION (a unit test keeps the two equal)."""
+        rule = ('Already done, and nothing sent, when %s.' % self.done_doc) if self.done else 'Always acts.'
+        return 'V(%s): %s %s Token scopes: %s.' % (self.name, self.summary, rule,
+                                                  ', '.join('C(%s)' % scope for scope in self.scopes))
 
 
 # -- small rule helpers --------------------------------------------------------------------------
@@ -181,48 +204,56 @@ def _snapshot_done(view):
 ACTION_TYPES = dict((action.name, action) for action in (
     ActionType('enable_backups', 'Enable backups, optionally with a backup policy.',
                fields=('backup_policy',), bulk=True, done=_backups_done, changes=_backups_changes(True),
+               done_doc='C(backups) is in C(features) and, with O(backup_policy), the policy matches (otherwise '
+                        'the policy is changed with V(change_backup_policy))',
                instead=_policy_change_instead),
-    ActionType('disable_backups', 'Disable backups.',
-               bulk=True, done=lambda view: not _has_feature('backups')(view), changes=_backups_changes(False)),
+    ActionType('disable_backups', 'Disable backups.', bulk=True, done=lambda view: not _has_feature('backups')(view),
+               done_doc='C(backups) is not in C(features)', changes=_backups_changes(False)),
     ActionType('change_backup_policy', 'Change the backup policy of a Droplet that has backups enabled.',
-               fields=('backup_policy',), required=('backup_policy',), done=_policy_matches,
+               fields=('backup_policy',), required=('backup_policy',), many=True, done=_policy_matches,
+               done_doc='the given keys of O(backup_policy) match the policy',
                changes=lambda view: dict(backup_policy=_policy_body(view.params['backup_policy'])),
                preflight=_require_backups_on),
-    ActionType('reboot', 'Reboot gracefully (always acts).', status_after='active'),
-    ActionType('power_cycle', 'Power cycle, like pressing reset (always acts).', bulk=True, status_after='active'),
-    ActionType('shutdown', 'Shut down gracefully; with allow_power_off, power off if that does not work.',
-               bulk=True, done=_status_is('off'), changes=_status_becomes('off'), fallback='power_off', status_after='off'),
-    ActionType('power_off', 'Power off hard.', bulk=True, done=_status_is('off'), changes=_status_becomes('off'),
-               status_after='off'),
-    ActionType('power_on', 'Power on.', bulk=True, done=_status_is('active'), changes=_status_becomes('active'),
-               status_after='active'),
-    ActionType('restore', 'Restore from one of this Droplet\'s backups (always acts).',
+    ActionType('reboot', 'Reboot gracefully.', many=True, status_after='active'),
+    ActionType('power_cycle', 'Power cycle, like pressing reset.', bulk=True, status_after='active'),
+    ActionType('shutdown', 'Shut down gracefully; with O(allow_power_off), power off if it is still on after '
+                           'O(graceful_timeout).',
+               bulk=True, done=_status_is('off'), done_doc='the status is C(off)', changes=_status_becomes('off'),
+               fallback='power_off', status_after='off'),
+    ActionType('power_off', 'Power off hard.', bulk=True, done=_status_is('off'), done_doc='the status is C(off)',
+               changes=_status_becomes('off'), status_after='off'),
+    ActionType('power_on', 'Power on.', bulk=True, done=_status_is('active'), done_doc='the status is C(active)',
+               changes=_status_becomes('active'), status_after='active'),
+    ActionType('restore', 'Restore from one of this Droplet\'s backups.',
                fields=('image',), required=('image',), scopes=UPDATE + ('droplet:admin',),
                changes=lambda view: dict(image=view.params['image']), preflight=_restore_preflight),
-    ActionType('password_reset', 'Reset the root password, mailed to the account (always acts).',
-               scopes=UPDATE + ('droplet:admin',)),
-    ActionType('resize', 'Resize CPU and RAM, and with disk=true also the disk (permanent).',
+    ActionType('password_reset', 'Reset the root password, mailed to the account.', scopes=UPDATE + ('droplet:admin',)),
+    ActionType('resize', 'Resize CPU and RAM, and with O(disk=true) also the disk (permanent).',
                fields=('size', 'disk'), required=('size',), scopes=UPDATE + ('droplet:create',), done=_resize_done,
+               done_doc='C(size_slug) is O(size) (with O(disk=true), the disk matches that size\'s too)',
                changes=lambda view: dict(size_slug=view.params['size']), preflight=_resize_preflight,
                requires_off=True),
-    ActionType('rebuild', 'Rebuild from an image id or slug (always acts).',
+    ActionType('rebuild', 'Rebuild from an image id or slug.',
                fields=('image',), required=('image',), scopes=UPDATE + ('droplet:admin',),
                changes=lambda view: dict(image=view.params['image']), preflight=_rebuild_preflight),
     ActionType('rename', 'Rename the Droplet.', fields=('name',), required=('name',),
-               done=lambda view: view.droplet.get('name') == view.params['name'],
+               done=lambda view: view.droplet.get('name') == view.params['name'], done_doc='the name is O(name)',
                changes=lambda view: dict(name=view.params['name'])),
     ActionType('change_kernel', 'Change the kernel (Droplets with externally managed kernels only).',
-               fields=('kernel',), required=('kernel',), done=_kernel_done,
+               fields=('kernel',), required=('kernel',), done=_kernel_done, done_doc='the kernel id is O(kernel)',
                changes=lambda view: dict(kernel_id=view.params['kernel']), preflight=_kernel_preflight),
     ActionType('enable_ipv6', 'Enable IPv6 (one-way: it cannot be disabled).',
-               bulk=True, done=_has_feature('ipv6'), changes=lambda view: dict(ipv6_enabled=True)),
-    ActionType('snapshot', 'Take a snapshot with the given name, unless this Droplet already has one by that name.',
+               bulk=True, done=_has_feature('ipv6'), done_doc='C(ipv6) is in C(features)',
+               changes=lambda view: dict(ipv6_enabled=True)),
+    ActionType('snapshot', 'Take a snapshot named O(name).',
                fields=('name',), required=('name',), bulk=True, scopes=UPDATE + ('image:create',),
-               done=_snapshot_done, changes=lambda view: dict(snapshot=view.params['name'])),
+               done=_snapshot_done, done_doc='the Droplet has a snapshot named O(name), which is returned',
+               changes=lambda view: dict(snapshot=view.params['name'])),
 ))
 
 ALL_FIELDS = ('backup_policy', 'size', 'disk', 'image', 'name', 'kernel')
 BULK_TYPES = tuple(name for name, action in ACTION_TYPES.items() if action.bulk)
+MANY_TYPES = tuple(name for name, action in ACTION_TYPES.items() if action.many)
 
 
 def before_state(view, action):

@@ -127,11 +127,13 @@ class DigitalOceanClient:
         self.server_time = None  # epoch seconds from the Date header of the latest response
 
     # -- public calls -------------------------------------------------------------------------
-    def get(self, path, params=None):
-        return self._call('GET', path, params=params)
+    def get(self, path, params=None, expect=None):
+        data = self._call('GET', path, params=params)
+        return data[expect] if expect else data
 
-    def post(self, path, body, params=None):
-        return self._call('POST', path, params=params, body=body)
+    def post(self, path, body, params=None, expect=None):
+        data = self._call('POST', path, params=params, body=body)
+        return data[expect] if expect else data
 
     def delete(self, path, params=None):
         return self._call('DELETE', path, params=params)

@@ -10,17 +10,15 @@ __metaclass__ = type
 import ipaddress
 import platform
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover
-    urlsplit = None
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import (
     COLLECTION_VERSION, DEFAULT_API_URL, REQUESTS_IMPORT_ERROR, DigitalOceanAPIError, DigitalOceanClient)
-from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure
+from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
 
 TOKEN_ENV_VARS = ['DIGITALOCEAN_TOKEN', 'DIGITALOCEAN_ACCESS_TOKEN', 'DO_API_TOKEN', 'DO_API_KEY',
@@ -43,8 +41,10 @@ WAIT_ARGUMENT_SPEC = dict(
 class DigitalOceanModule:
     """Builds the AnsibleModule, checks the common options before any request, owns the client.
 
-    Subclasses implement ``execute()``, filling ``self.result``; expected failures (API errors,
-    refused actions, timeouts) become ``fail_json`` with the API's details and no traceback.
+    Subclasses implement ``execute()``, recording what happens in ``self.report`` (the one channel
+    for results); expected failures (API errors, TaskFailure) become ``fail_json`` with the API's
+    details, the report so far and no traceback. ``scopes()`` names the token scopes the task
+    needs, so a 403 can say which one is probably missing.
     """
 
     def __init__(self, argument_spec, **kwargs):
@@ -53,7 +53,7 @@ class DigitalOceanModule:
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
         self.params = self.module.params
-        self.result = dict(changed=False)
+        self.report = TaskReport(check_mode=self.module.check_mode)
         if REQUESTS_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self._check_common_options()
@@ -86,10 +86,26 @@ class DigitalOceanModule:
                       'unencrypted. Use https, or set allow_insecure_http=true if you really mean it' % url)
 
     # -- results ----------------------------------------------------------------------------------
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    def warn(self, message):
+        self.module.warn(message)
+
+    def check_positive_id(self, option):
+        """Ansible's int type lets ``true`` through as 1-like; an id must be a real positive integer."""
+        value = self.params.get(option)
+        if value is not None and (isinstance(value, bool) or value <= 0):
+            self.fail('%s must be a positive integer, got %r' % (option, value))
+
+    def scopes(self):
+        """The token scopes this task needs (named in the message of a 403)."""
+        return ()
+
     def fail(self, msg, **extra):
-        result = dict(self.result)
+        result = self.report.as_result()
         result.update(extra)
-        result['changed'] = result.get('changed', False)
         if getattr(self, 'client', None) is not None:  # a failure says what it spent too
             result['api_requests'] = self.client.stats['requests']
         self.module.fail_json(msg=msg, **result)
@@ -98,13 +114,17 @@ class DigitalOceanModule:
         try:
             self.execute()
         except DigitalOceanAPIError as error:
-            self.fail(error.message, api_error=error.details())
-        except Refused as refusal:
-            self.fail(str(refusal))
+            message = error.message
+            if error.status == 403 and self.scopes():
+                message += '; this task needs a token with the scopes %s' % ', '.join(self.scopes())
+            self.fail(message, api_error=error.details())
         except WaitTimeout as timeout:
             self.fail(str(timeout), waited_seconds=round(timeout.waited or 0, 1))
-        self.result['api_requests'] = self.client.stats['requests']
-        self.module.exit_json(**self.result)
+        except TaskFailure as failure:
+            self.fail(str(failure))
+        result = self.report.as_result()
+        result['api_requests'] = self.client.stats['requests']
+        self.module.exit_json(**result)
 
     def execute(self):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from urllib.parse import quote
+
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 
 
@@ -27,7 +29,7 @@ class Catalog:
         ref = str(ref)
         if ref not in self._images:
             try:
-                self._images[ref] = self.client.get('/v2/images/%s' % ref).get('image')
+                self._images[ref] = self.client.get('/v2/images/%s' % quote(ref, safe=''), expect='image')
             except DigitalOceanAPIError as error:
                 if error.status != 404:
                     raise
@@ -59,7 +61,7 @@ class DropletView:
     def backup_policy(self):
         """The Droplet's backup policy (plan, weekday, hour, ...), or None when backups are off."""
         def fetch():
-            policy = self.client.get(self.path + '/backups/policy').get('policy') or {}
+            policy = self.client.get(self.path + '/backups/policy', expect='policy')
             return policy.get('backup_policy') if policy.get('backup_enabled', True) else None
         return self._once('policy', fetch)
 

@@ -1,20 +1,21 @@
 # -*- coding: utf-8 -*-
 # Copyright: oceanops.droplets contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Drives one bulk action type against every Droplet with a tag, in as few requests as it can."""
+"""Drives one action type against many Droplets (a tag or an id list), in as few requests as it can."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import math
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, before_state
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE, DigitalOceanAPIError
-from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, Refused
-from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import (
-    ActionErrored, TaskRun, find_recent_action, start_action, wait_for_running_actions)
+from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
+    ActionMarker, Busy, RECONCILE_WINDOW_SECONDS, is_pending_event, start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import Catalog, DropletView
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, OutcomeUnknown, Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.task_run import TaskRun
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 
 # Individual POSTs for a part of a fleet run this many at a time; the client paces them by the
@@ -23,134 +24,211 @@ FLEET_CONCURRENCY = 5
 
 
 class FleetRun(TaskRun):
-    def __init__(self, module):
-        super(FleetRun, self).__init__(module)
+    def __init__(self, module, selection):
+        super().__init__(module)
+        self.selection = selection
+        self.requested = ACTION_TYPES[self.params['type']]
         self.catalog = Catalog(self.client)
+        self.droplets = []
+        self.needing = []
 
-    def list_tagged(self):
-        return list(self.client.paginate('/v2/droplets', 'droplets', params=dict(tag_name=self.params['tag_name'])))
+    # -- plan ---------------------------------------------------------------------------------------
+    def plan(self):
+        self.droplets = self.selection.read()
+        if not self.droplets:
+            self.module.warn('No Droplet has the tag %r; nothing to do' % self.selection.tag)
+        views = self.views(self.droplets)
+        self.needing = [view for view in views if not self._holds(self.requested, view)]
+        for view in self.needing:
+            if self.requested.preflight is not None:
+                self.requested.preflight(view)
+        self.report.plan_fleet(self.droplets, dict((v.droplet['id'], [self.requested.name]) for v in self.needing))
+        diffs = [(self._label(v.droplet),) + before_state(v, self.requested) for v in self.needing]
+        self.report.fields['diff'] = dict(before=dict(droplets=dict((label, b) for label, b, a in diffs)),
+                                          after=dict(droplets=dict((label, a) for label, b, a in diffs)))
+        self._report_snapshots([v for v in views if v not in self.needing])
 
-    def execute(self):
-        params = self.params
-        action = ACTION_TYPES[params['type']]
-        droplets = self.list_tagged()
-        if not droplets:
-            self.module.module.warn('No Droplet has the tag %r; nothing to do' % params['tag_name'])
-            return dict(changed=False, droplets=[], actions=[], msg='No Droplet has the tag %r' % params['tag_name'])
-        if any(d.get('locked') for d in droplets):
-            for droplet in droplets:
-                if droplet.get('locked'):
-                    wait_for_running_actions(self.client, self.waiter, droplet, self.deadline)
-            droplets = self.list_tagged()
-        views = self.views(droplets)
-        needing = [view for view in views if action.done is None or not action.done(view)]
-        for view in needing:
-            if action.preflight is not None:
-                action.preflight(view)
-        needing_ids = set(view.droplet['id'] for view in needing)
-        report = dict((d['id'], dict(id=d['id'], name=d.get('name'), changed=d['id'] in needing_ids, action=None))
-                      for d in droplets)
-        result = dict(changed=bool(needing), droplets=list(report.values()), actions=[])
-        result['diff'] = dict(before=dict(droplets=[]), after=dict(droplets=sorted(
-            '%s (%s)' % (v.droplet.get('name'), v.droplet['id']) for v in needing)))
-        if not needing or self.module.module.check_mode:
-            verb = 'Would send' if needing else 'Nothing to send:'
-            result['msg'] = '%s %s to %d of %d Droplets tagged %r' % (
-                verb, action.name, len(needing), len(droplets), params['tag_name'])
-            return result
+    def has_work(self):
+        return bool(self.needing)
 
-        actions = self.send(action, needing, len(needing) == len(droplets))
-        if params['wait']:
-            actions = self.wait(action, actions, report)
-        for item in actions:
-            if item.get('resource_id') in report:
-                report[item['resource_id']]['action'] = item
-        result['actions'] = actions
-        errored = [a for a in actions if a.get('status') == 'errored']
-        if errored:
-            self.module.result.update(result)
-            raise ActionErrored('%d of %d %s actions on Droplets tagged %r ended errored: Droplets %s' % (
-                len(errored), len(actions), action.name, params['tag_name'],
-                ', '.join(str(a.get('resource_id')) for a in errored)), errored[0])
-        result['msg'] = 'Sent %s to %d of %d Droplets tagged %r%s' % (
-            action.name, len(actions), len(droplets), params['tag_name'], '' if params['wait'] else ' (not waited for)')
-        return result
+    def nothing_to_do(self):
+        if not self.droplets:
+            return 'No Droplet has the tag %r' % self.selection.tag
+        return 'Nothing to send: %s already holds on all %d %s' % (self.requested.name, len(self.droplets),
+                                                                  self.selection.description)
+
+    def would_do(self):
+        return 'Would send %s to %d of %d %s' % (self.requested.name, len(self.needing), len(self.droplets),
+                                                 self.selection.description)
+
+    def did(self):
+        return 'Sent %s to %d of %d %s%s' % (self.requested.name, len(self.report.actions), len(self.droplets),
+                                             self.selection.description, '' if self.params['wait'] else ' (not waited for)')
 
     def views(self, droplets):
-        views = [DropletView(self.client, d, self.params, self.catalog) for d in droplets]
+        views = [self.view(d) for d in droplets]
         if self.params['type'] == 'snapshot':
-            # One account-wide listing instead of one request per Droplet.
-            by_droplet = {}
-            for snap in self.client.paginate('/v2/snapshots', 'snapshots', params=dict(resource_type='droplet')):
-                by_droplet.setdefault(str(snap.get('resource_id')), []).append(snap)
-            for view in views:
-                view.prime('snapshots', by_droplet.get(str(view.droplet['id']), []))
+            self._prime_snapshots(views)
         if self.params['type'] == 'enable_backups' and self.params.get('backup_policy'):
             policies = dict((str(key), value) for key, value in self.client.get(
-                '/v2/droplets/backups/policies', params=dict(per_page=200)).get('policies', {}).items())
+                '/v2/droplets/backups/policies', params=dict(per_page=MAX_PAGE_SIZE)).get('policies', {}).items())
             for view in views:
                 record = policies.get(str(view.droplet['id'])) or {}
                 view.prime('policy', record.get('backup_policy') if record.get('backup_enabled') else None)
         return views
 
-    def send(self, action, needing, whole_tag):
-        """One POST by tag when every tagged Droplet needs the action, else one POST per Droplet."""
-        body = action.body(self.params)
-        if whole_tag:
-            return self.send_by_tag(body, set(v.droplet['id'] for v in needing))
-        with ThreadPoolExecutor(max_workers=FLEET_CONCURRENCY) as pool:
-            futures = [pool.submit(start_action, self.client, self.waiter, v.droplet['id'], body, self.deadline)
-                       for v in needing]
-            return [future.result() for future in futures]
-
-    def send_by_tag(self, body, droplet_ids):
-        sent_at = self.client.server_time
-        try:
-            return self.client.post('/v2/droplets/actions', body, params=dict(tag_name=self.params['tag_name']))['actions']
-        except DigitalOceanAPIError as error:
-            if not error.outcome_unknown:
-                raise
-        # The bulk POST may have been carried out: look for the actions before deciding anything.
-        found = [find_recent_action(self.client, droplet_id, body['type'], sent_at) for droplet_id in sorted(droplet_ids)]
-        if all(found):
-            return found
-        if any(found):
-            raise Refused('The %s request by tag %r failed half-way: %d of %d Droplets got the action; run the task '
-                          'again to act on the rest' % (body['type'], self.params['tag_name'], sum(1 for f in found if f),
-                                                        len(droplet_ids)))
-        return self.client.post('/v2/droplets/actions', body, params=dict(tag_name=self.params['tag_name']))['actions']
-
-    def wait(self, action, actions, report):
-        finals = self.waiter.actions(actions, self.deadline)
-        actions = [finals.get(a['id'], a) for a in actions]
-        completed = set(a.get('resource_id') for a in actions if a.get('status') == 'completed')
-        if action.done is None or not completed:
-            return actions
-        self.settle(action, completed)
-        if action.fallback and self.params['allow_power_off']:
-            still_on = [d for d in self.list_tagged() if d['id'] in completed and not action.done(self.view(d))]
-            if still_on:
-                fallback = ACTION_TYPES[action.fallback]
-                extra = self.send(fallback, [self.view(d) for d in still_on], False)
-                extra_finals = self.waiter.actions(extra, self.deadline)
-                actions += [extra_finals.get(a['id'], a) for a in extra]
-        return actions
-
     def view(self, droplet):
         return DropletView(self.client, droplet, self.params, self.catalog)
 
-    def settle(self, action, droplet_ids):
-        """Re-list the tag until every Droplet that completed the action shows its effect."""
+    # -- carry out ----------------------------------------------------------------------------------
+    def carry_out(self):
+        body = self.requested.body(self.params)
+        if self.selection.tag is not None and len(self.needing) == len(self.droplets):
+            try:
+                self.send_by_tag(body)
+                return True
+            except Busy:
+                pass  # a tagged Droplet is busy: one POST each, and each Droplet waits for its own
+        self.send_each(self.needing, body)
+        return True
+
+    def send_each(self, views, body):
+        """One POST per Droplet, a few at a time; every POST the API accepts is in the report even if
+        another one fails, and the first failure is raised once all have been tried."""
+        marker = self._account_marker()
+        with ThreadPoolExecutor(max_workers=FLEET_CONCURRENCY) as pool:
+            futures = [pool.submit(self._send_one, view, body, marker) for view in views]
+        failures = [future.exception() for future in futures if future.exception() is not None]
+        for entry in self.report.droplets.values():
+            entry['changed'] = entry['action'] is not None
+        if failures:
+            raise failures[0]
+
+    def _send_one(self, view, body, marker):
+        busy_since = None
+        while True:
+            try:
+                return start_action(self.client, self.waiter, view.droplet['id'], body, self.deadline, self.report,
+                                    marker=marker)
+            except Busy as busy:
+                busy_since = busy_since or self.waiter.clock()
+                view = self.view(wait_out_others(self.client, self.waiter, busy.droplet_id, busy.running,
+                                                 self.deadline, busy_since))
+                if self._holds(ACTION_TYPES[body['type']], view):
+                    return None  # someone else's action reached the state: nothing to send
+
+    def send_by_tag(self, body):
+        marker = self._account_marker()
+        query = dict(tag_name=self.selection.tag)
+        for attempt in (1, 2):
+            try:
+                for action in self.client.post('/v2/droplets/actions', body, params=query, expect='actions'):
+                    self.report.accepted(action)
+                return
+            except DigitalOceanAPIError as error:
+                if is_pending_event(error):
+                    raise Busy(None, [])
+                if not error.outcome_unknown:
+                    raise
+                found = self._look_for_tag_actions(body['type'], marker)
+                for action in found:
+                    self.report.accepted(action)
+                if found and len(found) < len(self.needing):
+                    raise Refused('The %s request by tag %r failed half-way: %d of %d Droplets got the action; run '
+                                  'the task again to act on the rest' % (body['type'], self.selection.tag,
+                                                                          len(found), len(self.needing)))
+                if found:
+                    return
+                if attempt == 2:
+                    raise OutcomeUnknown('The %s request by tag %r got no usable answer (%s) twice and no action '
+                                         'appeared; not sent a third time' % (body['type'], self.selection.tag,
+                                                                              error.message))
+
+    def _look_for_tag_actions(self, action_type, marker):
+        """Our bulk POST's actions, if the API carried it out: watched for in the account's list for the window."""
+        wanted = set(view.droplet['id'] for view in self.needing)
+
+        def ours():
+            listed = self.client.paginate('/v2/actions', 'actions', limit=len(wanted) + MAX_PAGE_SIZE)
+            return [a for a in listed if a.get('type') == action_type and a.get('resource_id') in wanted
+                    and marker.is_new(a)]
+        window_end = min(self.deadline, self.waiter.deadline_after(RECONCILE_WINDOW_SECONDS))
+        try:
+            return self.waiter.poll(ours, lambda found: len(found) >= len(wanted), window_end,
+                                    lambda found: 'the actions of our %s request by tag' % action_type)
+        except WaitTimeout as timeout:
+            return timeout.last or []
+
+    def _account_marker(self):
+        return ActionMarker(self.client.get('/v2/actions', params=dict(per_page=MAX_PAGE_SIZE), expect='actions'))
+
+    # -- settle -------------------------------------------------------------------------------------
+    def settle(self):
+        completed = self._wait_for_actions(self.report.actions)
+        if completed and self.requested.done is not None:
+            self._show_effect(self.requested, completed)
+            if self.requested.fallback and self.params['allow_power_off']:
+                self._fall_back(completed)
+        errored = [a for a in self.report.actions if a.get('status') == 'errored']
+        if errored:
+            raise ActionErrored('%d of %d %s actions on %s ended errored: Droplets %s' % (
+                len(errored), len(self.report.actions), self.requested.name, self.selection.description,
+                ', '.join(str(a.get('resource_id')) for a in errored)), errored[0])
+        self._report_snapshots([self.view(d) for d in self.droplets], fresh=True)
+
+    def _wait_for_actions(self, actions):
+        finals = self.waiter.actions(list(actions), self.deadline)
+        for action in finals.values():
+            self.report.refreshed(action)
+        return set(a.get('resource_id') for a in finals.values() if a.get('status') == 'completed')
+
+    def _show_effect(self, action, droplet_ids):
+        """Re-read the Droplets until every one that completed the action shows its effect."""
         deadline = self.deadline
         if action.fallback:
             deadline = min(deadline, self.waiter.deadline_after(self.params['graceful_timeout']))
 
         def lagging(droplets):
-            return [d['id'] for d in droplets if d['id'] in droplet_ids and not action.done(self.view(d))]
+            return [v.droplet['id'] for v in self.views(droplets) if v.droplet['id'] in droplet_ids and not action.done(v)]
         try:
-            self.waiter.poll(self.list_tagged, lambda droplets: not lagging(droplets), deadline,
-                             lambda droplets: 'Droplets %s to show %s' % (lagging(droplets)[:20], action.name),
-                             cost=lambda droplets: int(math.ceil(len(droplets) / float(MAX_PAGE_SIZE))))
-        except WaitTimeout:
+            self.droplets = self.waiter.poll(
+                lambda: self.selection.read(again=True), lambda droplets: not lagging(droplets), deadline,
+                lambda droplets: 'Droplets %s to show the effect of our %s' % (lagging(droplets)[:20], action.name),
+                cost=lambda droplets: self.selection.pages(len(droplets)))
+        except WaitTimeout as timeout:
             if not (action.fallback and self.params['allow_power_off']):
                 raise
+            self.droplets = timeout.last
+
+    def _fall_back(self, completed):
+        still_on = [self.view(d) for d in self.droplets if d['id'] in completed and not self.requested.done(self.view(d))]
+        if still_on:
+            fallback = ACTION_TYPES[self.requested.fallback]
+            before = len(self.report.actions)
+            self.send_each(still_on, fallback.body(self.params))
+            self._wait_for_actions(self.report.actions[before:])
+
+    def _prime_snapshots(self, views):
+        # One account-wide listing instead of one request per Droplet.
+        by_droplet = {}
+        for snap in self.client.paginate('/v2/snapshots', 'snapshots', params=dict(resource_type='droplet')):
+            by_droplet.setdefault(str(snap.get('resource_id')), []).append(snap)
+        for view in views:
+            view.prime('snapshots', by_droplet.get(str(view.droplet['id']), []))
+
+    def _report_snapshots(self, views, fresh=False):
+        if self.params['type'] != 'snapshot' or not views:
+            return
+        if fresh:
+            self._prime_snapshots(views)
+        for view in views:
+            snapshot = view.snapshot_named(self.params['name'])
+            self.report.droplets[view.droplet['id']]['snapshot'] = snapshot
+
+    @staticmethod
+    def _holds(action, view):
+        return action.done is not None and action.done(view)
+
+    @staticmethod
+    def _label(droplet):
+        return '%s (%s)' % (droplet.get('name'), droplet['id'])

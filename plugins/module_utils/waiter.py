@@ -10,6 +10,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError, MAX_PAGE_SIZE
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
 
 IN_PROGRESS = 'in-progress'
@@ -17,11 +18,11 @@ IN_PROGRESS = 'in-progress'
 NEW_ACTION_GRACE_SECONDS = 10.0
 
 
-class WaitTimeout(Exception):
+class WaitTimeout(TaskFailure):
     """The deadline passed first. ``last`` is the last thing seen (an action, a Droplet, a list)."""
 
     def __init__(self, message, last=None, waited=None):
-        super(WaitTimeout, self).__init__(message)
+        super().__init__(message)
         self.last = last
         self.waited = waited
 
@@ -67,7 +68,7 @@ class Waiter:
 
         def fetch():
             try:
-                return self.client.get(path)['action']
+                return self.client.get(path, expect='action')
             except DigitalOceanAPIError as error:
                 if error.status == 404 and self.clock() - born < NEW_ACTION_GRACE_SECONDS:
                     return action
@@ -76,26 +77,8 @@ class Waiter:
         return self.poll(fetch, lambda current: current.get('status') != IN_PROGRESS, deadline, describe_action,
                          initial=action)
 
-    def droplet_idle(self, droplet_id, deadline):
-        """Wait for every in-progress action on the Droplet to end, then return the Droplet."""
-        path = '/v2/droplets/%s' % droplet_id
-
-        def fetch():
-            return self.client.get(path)['droplet']
-
-        def idle(droplet):
-            if not droplet.get('locked'):
-                return not self.running_actions(droplet_id)
-            return False
-
-        return self.poll(fetch, idle, deadline, lambda d: 'Droplet %s to finish its running action' % droplet_id)
-
-    def running_actions(self, droplet_id):
-        actions = self.client.get('/v2/droplets/%s/actions' % droplet_id, params=dict(per_page=20)).get('actions') or []
-        return [action for action in actions if action.get('status') == IN_PROGRESS]
-
     # -- many actions -------------------------------------------------------------------------
-    def actions(self, actions, deadline):
+    def actions(self, actions, deadline, whose='our'):
         """Wait for many actions at once and return {action id: final action}.
 
         Reads the account-wide list (newest first, 200 a page) instead of one GET per action. A
@@ -112,8 +95,8 @@ class Waiter:
             return pending
 
         def describe(still):
-            return '%d of %d actions, still in progress: %s' % (
-                len(still), len(actions), ', '.join(str(i) for i in sorted(still)[:20]))
+            return '%d of %s %d actions, still in progress: %s' % (
+                len(still), whose, len(actions), ', '.join(describe_action(pending[i]) for i in sorted(still)[:5]))
 
         try:
             self.poll(fetch, lambda still: not still, deadline, describe, initial=pending if pending else None)
@@ -145,7 +128,7 @@ class Waiter:
             page += 1
         # Not in the list at all (pruned, or another account view): ask for them one by one.
         for action_id in list(pending):
-            action = self.client.get('/v2/actions/%s' % action_id)['action']
+            action = self.client.get('/v2/actions/%s' % action_id, expect='action')
             if action.get('status') != IN_PROGRESS:
                 final[action_id] = action
                 del pending[action_id]

@@ -17,20 +17,11 @@ description:
   - Idempotent. The module reads the Droplet first and sends an action only when the desired state does not
     already hold; a second run reports C(changed=false) and sends nothing. Types that have no state to compare
     (V(reboot), V(power_cycle), V(password_reset), V(rebuild), V(restore)) always act; guard them with C(when:).
-  - The state already holds, and nothing is sent, when
-    for V(power_on) the status is C(active);
-    for V(power_off) and V(shutdown) the status is C(off);
-    for V(enable_backups) C(backups) is in C(features) and, with O(backup_policy), the policy matches (otherwise
-    the policy is changed);
-    for V(disable_backups) C(backups) is not in C(features);
-    for V(change_backup_policy) the given keys of O(backup_policy) match the Droplet's policy;
-    for V(resize) C(size_slug) is O(size) (with O(disk=true), the disk matches that size's too);
-    for V(rename) the name is O(name);
-    for V(change_kernel) the kernel id is O(kernel);
-    for V(enable_ipv6) C(ipv6) is in C(features);
-    for V(snapshot) the Droplet has a snapshot named O(name).
-  - A Droplet with an action already running is waited for (within O(wait_timeout)) instead of failing with the
-    API's 422 "pending event".
+  - What each type does, when it is already done and which token scopes it needs is listed under O(type).
+  - Someone else's action running on the Droplet (seen in its action list before the POST, or met as the API's
+    422 "pending event") is waited for within O(wait_timeout); then the Droplet is read again and the plan made
+    again, so the task never sends blind. A POST whose answer is lost is looked for in the Droplet's actions for
+    15 seconds before it is sent again, at most once, so an action is not run twice.
   - With O(tag_name) only the types the API can run by tag are allowed (V(power_cycle), V(power_on), V(power_off),
     V(shutdown), V(enable_ipv6), V(enable_backups), V(disable_backups), V(snapshot)). The tagged Droplets are read
     (200 a page) and only those not yet in the state get the action; when all of them need it, one
@@ -51,17 +42,61 @@ attributes:
 options:
   type:
     description:
-      - The action type. The token needs the scope C(droplet:update); V(restore), V(password_reset) and V(rebuild)
-        also need C(droplet:admin), V(resize) C(droplet:create) and V(snapshot) C(image:create). With O(tag_name),
-        C(tag:read) as well.
+      - The action type. Each type below says what it does, when it is already done, and the token scopes it needs;
+        with O(tag_name), the token also needs C(tag:read).
+      - "V(enable_backups): Enable backups, optionally with a backup policy. Already done, and nothing sent, when
+        C(backups) is in C(features) and, with O(backup_policy), the policy matches (otherwise the policy is changed
+        with V(change_backup_policy)). Token scopes: C(droplet:update)."
+      - "V(disable_backups): Disable backups. Already done, and nothing sent, when C(backups) is not in C(features).
+        Token scopes: C(droplet:update)."
+      - "V(change_backup_policy): Change the backup policy of a Droplet that has backups enabled. Already done, and
+        nothing sent, when the given keys of O(backup_policy) match the policy. Token scopes: C(droplet:update)."
+      - "V(reboot): Reboot gracefully. Always acts. Token scopes: C(droplet:update)."
+      - "V(power_cycle): Power cycle, like pressing reset. Always acts. Token scopes: C(droplet:update)."
+      - "V(shutdown): Shut down gracefully; with O(allow_power_off), power off if it is still on after
+        O(graceful_timeout). Already done, and nothing sent, when the status is C(off). Token scopes:
+        C(droplet:update)."
+      - "V(power_off): Power off hard. Already done, and nothing sent, when the status is C(off). Token scopes:
+        C(droplet:update)."
+      - "V(power_on): Power on. Already done, and nothing sent, when the status is C(active). Token scopes:
+        C(droplet:update)."
+      - "V(restore): Restore from one of this Droplet's backups. Always acts. Token scopes: C(droplet:update),
+        C(droplet:admin)."
+      - "V(password_reset): Reset the root password, mailed to the account. Always acts. Token scopes:
+        C(droplet:update), C(droplet:admin)."
+      - "V(resize): Resize CPU and RAM, and with O(disk=true) also the disk (permanent). Already done, and nothing
+        sent, when C(size_slug) is O(size) (with O(disk=true), the disk matches that size's too). Token scopes:
+        C(droplet:update), C(droplet:create)."
+      - "V(rebuild): Rebuild from an image id or slug. Always acts. Token scopes: C(droplet:update),
+        C(droplet:admin)."
+      - "V(rename): Rename the Droplet. Already done, and nothing sent, when the name is O(name). Token scopes:
+        C(droplet:update)."
+      - "V(change_kernel): Change the kernel (Droplets with externally managed kernels only). Already done, and
+        nothing sent, when the kernel id is O(kernel). Token scopes: C(droplet:update)."
+      - "V(enable_ipv6): Enable IPv6 (one-way: it cannot be disabled). Already done, and nothing sent, when C(ipv6)
+        is in C(features). Token scopes: C(droplet:update)."
+      - "V(snapshot): Take a snapshot named O(name). Already done, and nothing sent, when the Droplet has a snapshot
+        named O(name), which is returned. Token scopes: C(droplet:update), C(image:create)."
     type: str
     required: true
     choices: [enable_backups, disable_backups, change_backup_policy, reboot, power_cycle, shutdown, power_off,
               power_on, restore, password_reset, resize, rebuild, rename, change_kernel, enable_ipv6, snapshot]
   droplet_id:
     description:
-      - ID of the Droplet to act on. Exactly one of O(droplet_id), O(droplet_name) and O(tag_name) is required.
+      - ID of the Droplet to act on. Exactly one of O(droplet_id), O(droplet_name), O(tag_name) and O(droplet_ids)
+        is required.
     type: int
+  droplet_ids:
+    description:
+      - Act on each Droplet of this list of ids in one task, for example the ids of a play's hosts with
+        C(run_once). Each Droplet is checked on its own; those not yet in the state get one POST each (a few at a
+        time), then one shared wait.
+      - Only the types that make sense for many Droplets are allowed (V(enable_backups), V(disable_backups),
+        V(change_backup_policy), V(reboot), V(power_cycle), V(shutdown), V(power_off), V(power_on), V(enable_ipv6),
+        V(snapshot)). An id that no Droplet has fails the task before anything is sent.
+      - The Droplets are read one GET each, or from the account's list (200 a page) when that takes fewer requests.
+    type: list
+    elements: int
   droplet_name:
     description:
       - Name of the Droplet to act on, matched exactly with the API's name filter (the API compares it without
@@ -115,6 +150,7 @@ options:
         choices: [0, 4, 8, 12, 16, 20]
   allow_power_off:
     description:
+      - Only for V(shutdown) and V(resize); refused with other types.
       - V(shutdown), when the Droplet is still on O(graceful_timeout) seconds after a graceful shutdown, power it off.
       - V(resize) of a running Droplet, shut it down (powering off if the shutdown does not work), resize it, then
         power it on again. Without this option such a resize fails before any POST.
@@ -122,9 +158,9 @@ options:
     default: false
   graceful_timeout:
     description:
-      - Seconds a graceful V(shutdown) is given to turn the Droplet off.
+      - Seconds a graceful V(shutdown) is given to turn the Droplet off (60 when not set). Only for V(shutdown), and
+        V(resize) with O(allow_power_off).
     type: int
-    default: 60
 notes:
   - V(enable_ipv6) is one-way; the API cannot disable IPv6 again.
   - With O(wait=false) the result holds the in-progress action; poll it with M(oceanops.droplets.droplet_action_info).
@@ -261,9 +297,11 @@ action:
            "region_slug": "nyc3"}
 actions:
   description:
-    - Every action the task sent, in order (a resize with O(allow_power_off) sends several).
-    - With O(tag_name), the actions of all Droplets.
-  returned: when actions were sent
+    - Every action the API accepted from this task, in order, in its latest known state (a resize with
+      O(allow_power_off) sends several). Also returned when the task failed after some were accepted, so a failed
+      task with actions here has C(changed=true).
+    - With O(tag_name) or O(droplet_ids), the actions of all Droplets.
+  returned: always
   type: list
   elements: dict
 droplet:
@@ -271,8 +309,8 @@ droplet:
   returned: when one Droplet was selected
   type: dict
 droplets:
-  description: With O(tag_name), each tagged Droplet and what happened to it.
-  returned: with O(tag_name)
+  description: With O(tag_name) or O(droplet_ids), each Droplet and what happened to it.
+  returned: with O(tag_name) or O(droplet_ids)
   type: list
   elements: dict
   contains:
@@ -285,15 +323,25 @@ droplets:
     changed:
       description: Whether an action was (or in check mode, would be) sent to this Droplet.
       type: bool
+    planned:
+      description: The action type the plan sends to this Droplet (empty when it is already in the state).
+      type: list
+      elements: str
     action:
       description: The action sent to this Droplet, final when waited for.
+      type: dict
+    snapshot:
+      description: With O(type=snapshot), this Droplet's snapshot named O(name) (its id, name, created_at, ...).
       type: dict
 snapshot:
   description: With O(type=snapshot), the snapshot named O(name) (id, name, created_at, ...).
   returned: with O(type=snapshot) when it exists after the task
   type: dict
-steps:
-  description: The action types the task sends (or in check mode, would send), in order.
+planned:
+  description:
+    - The plan, made from the Droplet as it was read (in check mode, what would be sent), in order. A step that is
+      sent only if the one before did not turn the Droplet off (V(power_off) after a graceful V(shutdown)) is listed
+      even when it was not needed; RV(actions) says what the API accepted.
   returned: with a single Droplet
   type: list
   elements: str
@@ -312,17 +360,21 @@ msg:
   type: str
 '''
 
+import re
+
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import (
-    ACTION_TYPES, ALL_FIELDS, BULK_TYPES)
+    ACTION_TYPES, ALL_FIELDS, BULK_TYPES, MANY_TYPES)
 from ansible_collections.oceanops.droplets.plugins.module_utils.base import DigitalOceanModule
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import SingleDropletRun
 from ansible_collections.oceanops.droplets.plugins.module_utils.fleet_runner import FleetRun
+from ansible_collections.oceanops.droplets.plugins.module_utils.fleet_selection import IdSelection, TagSelection
 
 ARGUMENT_SPEC = dict(
     type=dict(type='str', required=True, choices=list(ACTION_TYPES)),
     droplet_id=dict(type='int'),
     droplet_name=dict(type='str'),
     tag_name=dict(type='str'),
+    droplet_ids=dict(type='list', elements='int'),
     size=dict(type='str'),
     disk=dict(type='bool'),
     image=dict(type='str'),
@@ -334,15 +386,20 @@ ARGUMENT_SPEC = dict(
         hour=dict(type='int', choices=[0, 4, 8, 12, 16, 20]),
     )),
     allow_power_off=dict(type='bool', default=False),
-    graceful_timeout=dict(type='int', default=60),
+    graceful_timeout=dict(type='int'),
 )
 
-SELECTORS = ('droplet_id', 'droplet_name', 'tag_name')
+SELECTORS = ('droplet_id', 'droplet_name', 'tag_name', 'droplet_ids')
+DEFAULT_GRACEFUL_TIMEOUT = 60
+MAX_GRACEFUL_TIMEOUT = 86400
+MAX_DROPLET_IDS = 10000
+# What a slug or an image id may look like: it goes into a URL path, so nothing that could change the path.
+IMAGE_REF = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$')
 
 
 class DropletActionModule(DigitalOceanModule):
     def __init__(self):
-        super(DropletActionModule, self).__init__(
+        super().__init__(
             ARGUMENT_SPEC,
             mutually_exclusive=[SELECTORS],
             required_one_of=[SELECTORS],
@@ -351,29 +408,55 @@ class DropletActionModule(DigitalOceanModule):
         self._check_action_options()
 
     def _check_action_options(self):
-        """Reject options the chosen type does not use, before any request is sent."""
+        """Reject what the chosen type cannot use or the API cannot take, before any request is sent."""
         params = self.params
         action = ACTION_TYPES[params['type']]
         for field in ALL_FIELDS:
             if params[field] is not None and field not in action.fields:
                 users = sorted(name for name, other in ACTION_TYPES.items() if field in other.fields)
                 self.fail('%s does not apply to type=%s (it is used by: %s)' % (field, action.name, ', '.join(users)))
+        powering = sorted(name for name, other in ACTION_TYPES.items() if other.powers_off)
+        for option, unset in (('allow_power_off', False), ('graceful_timeout', None)):
+            if params[option] != unset and not action.powers_off:
+                self.fail('%s does not apply to type=%s (it is used by: %s)' % (option, action.name, ', '.join(powering)))
         if params['tag_name'] is not None and not action.bulk:
             self.fail('type=%s cannot be run with tag_name; the API runs only these by tag: %s'
                       % (action.name, ', '.join(BULK_TYPES)))
-        if params['droplet_id'] is not None and params['droplet_id'] <= 0:
-            self.fail('droplet_id must be a positive integer, got %s' % params['droplet_id'])
+        if params['droplet_ids'] is not None and not action.many:
+            self.fail('type=%s cannot be run with droplet_ids; these can: %s' % (action.name, ', '.join(MANY_TYPES)))
+        self._check_values(params)
+
+    def _check_values(self, params):
+        self.check_positive_id('droplet_id')
+        for droplet_id in params['droplet_ids'] or []:
+            if isinstance(droplet_id, bool) or droplet_id <= 0:
+                self.fail('droplet_ids must hold positive integer Droplet ids, got %r' % (droplet_id,))
+        if params['droplet_ids'] is not None and not 0 < len(params['droplet_ids']) <= MAX_DROPLET_IDS:
+            self.fail('droplet_ids must hold 1 to %d ids, got %d' % (MAX_DROPLET_IDS, len(params['droplet_ids'])))
         for option in ('droplet_name', 'tag_name', 'name', 'size', 'image'):
             if params[option] is not None and not params[option].strip():
                 self.fail('%s must not be empty' % option)
-        if params['graceful_timeout'] <= 0:
-            self.fail('graceful_timeout must be a positive number of seconds, got %s' % params['graceful_timeout'])
+        if params['image'] is not None and not IMAGE_REF.match(params['image']):
+            self.fail('image must be an image id or slug (letters, digits, ".", "_" and "-"), got %r' % params['image'])
+        if params['graceful_timeout'] is None:
+            params['graceful_timeout'] = DEFAULT_GRACEFUL_TIMEOUT
+        elif not 0 < params['graceful_timeout'] <= MAX_GRACEFUL_TIMEOUT:
+            self.fail('graceful_timeout must be 1 to %d seconds, got %s' % (MAX_GRACEFUL_TIMEOUT, params['graceful_timeout']))
         if params['type'] == 'change_backup_policy' and not any(params['backup_policy'].values()):
             self.fail('backup_policy needs at least one of plan, weekday, hour')
 
+    def scopes(self):
+        needed = ACTION_TYPES[self.params['type']].scopes
+        return needed + ('tag:read',) if self.params['tag_name'] is not None else needed
+
     def execute(self):
-        runner = FleetRun(self) if self.params['tag_name'] is not None else SingleDropletRun(self)
-        self.result.update(runner.execute())
+        if self.params['tag_name'] is not None:
+            runner = FleetRun(self, TagSelection(self.client, self.params['tag_name']))
+        elif self.params['droplet_ids'] is not None:
+            runner = FleetRun(self, IdSelection(self.client, self.params['droplet_ids']))
+        else:
+            runner = SingleDropletRun(self)
+        runner.execute()
 
 
 def main():

@@ -135,12 +135,17 @@ api_requests:
   type: int
 '''
 
+from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES
 from ansible_collections.oceanops.droplets.plugins.module_utils.base import DigitalOceanModule
-from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import find_droplet
+from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import find_droplet
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS
 
 # With tag_name, at most this many of the account's newest actions are read.
 TAG_SCAN_LIMIT = 2000
+# Action types besides the sixteen Droplet actions that the API's lists show (the spec's examples,
+# and the Droplet lifecycle): anything else is a typo that would silently match nothing.
+OTHER_ACTION_TYPES = ('create', 'destroy', 'transfer')
+KNOWN_ACTION_TYPES = tuple(ACTION_TYPES) + OTHER_ACTION_TYPES
 
 ARGUMENT_SPEC = dict(
     droplet_id=dict(type='int'),
@@ -157,19 +162,25 @@ ARGUMENT_SPEC = dict(
 
 class DropletActionInfoModule(DigitalOceanModule):
     def __init__(self):
-        super(DropletActionInfoModule, self).__init__(
+        super().__init__(
             ARGUMENT_SPEC, mutually_exclusive=[('droplet_id', 'droplet_name', 'tag_name'), ('tag_name', 'action_id')])
         for option in ('droplet_id', 'action_id', 'limit'):
-            if self.params[option] is not None and self.params[option] <= 0:
-                self.fail('%s must be a positive integer, got %s' % (option, self.params[option]))
+            self.check_positive_id(option)
+        action_type = self.params['action_type']
+        if action_type is not None and action_type not in KNOWN_ACTION_TYPES:
+            self.fail('action_type %r is not an action type the API lists; use one of: %s'
+                      % (action_type, ', '.join(KNOWN_ACTION_TYPES)))
+
+    def scopes(self):
+        return ('actions:read', 'droplet:read') + (('tag:read',) if self.params['tag_name'] is not None else ())
 
     def execute(self):
         actions = self.select()
         if self.params['wait'] and any(a.get('status') == IN_PROGRESS for a in actions):
+            # The status filter chose what to wait for; the final states are returned whatever they are.
             finals = self.waiter.actions(actions, self.deadline)
             actions = [finals.get(a['id'], a) for a in actions]
-            actions = [a for a in actions if self.wanted(a)]
-        self.result['actions'] = actions
+        self.report.fields['actions'] = actions
 
     def wanted(self, action):
         params = self.params
@@ -183,7 +194,7 @@ class DropletActionInfoModule(DigitalOceanModule):
             droplet = find_droplet(self.client, params['droplet_id'], params['droplet_name'])
         if params['action_id'] is not None:
             prefix = '/v2/droplets/%s' % droplet['id'] if droplet else '/v2'
-            action = self.client.get('%s/actions/%s' % (prefix, params['action_id']))['action']
+            action = self.client.get('%s/actions/%s' % (prefix, params['action_id']), expect='action')
             return [action] if self.wanted(action) else []
         if params['tag_name'] is not None:
             return self.tag_actions(params['tag_name'])
@@ -204,7 +215,7 @@ class DropletActionInfoModule(DigitalOceanModule):
     def tag_actions(self, tag):
         tagged = set(d['id'] for d in self.client.paginate('/v2/droplets', 'droplets', params=dict(tag_name=tag)))
         if not tagged:
-            self.module.warn('No Droplet has the tag %r' % tag)
+            self.warn('No Droplet has the tag %r' % tag)
             return []
         seen = set()
 

@@ -9,6 +9,10 @@ __metaclass__ = type
 import json
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
+from ansible_collections.oceanops.droplets.plugins.module_utils.base import COMMON_ARGUMENT_SPEC, WAIT_ARGUMENT_SPEC
+from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+from ansible_collections.oceanops.droplets.plugins.modules import droplet_action
 
 
 class FakeClock:
@@ -34,20 +38,28 @@ class FakeClient:
         self.server_time = None
         self.stats = dict(requests=0)
 
-    def get(self, path, params=None):
+    def get(self, path, params=None, expect=None):
         self.calls.append(('GET', path, params))
         if path not in self.routes:
             raise DigitalOceanAPIError('404 for %s' % path, status=404, method='GET', path=path)
         body = self.routes[path]
-        return body(params) if callable(body) else body
+        data = body(params) if callable(body) else body
+        return data[expect] if expect else data
 
     def paginate(self, path, key, params=None, limit=None):
         return iter(self.get(path, params).get(key, []))
 
-    def post(self, path, body, params=None):
+    def post(self, path, body, params=None, expect=None):
         self.calls.append(('POST', path, body))
         self.posts.append((path, body, params))
-        return {'action': dict(id=len(self.posts), status='in-progress', type=body['type'])}
+        data = self.answer_post(path, body, params)
+        return data[expect] if expect else data
+
+    def answer_post(self, path, body, params):
+        """What the API answers a POST; the default accepts it as a new in-progress action."""
+        droplet_id = int(path.split('/')[3]) if path.count('/') == 4 else None
+        return {'action': dict(id=1000 + len(self.posts), status='in-progress', type=body['type'],
+                               resource_id=droplet_id, started_at='2026-11-25T10:00:05Z')}
 
 
 class FakeResponse:
@@ -81,3 +93,52 @@ def droplet(**overrides):
                 disk=25, kernel=None, backup_ids=[], snapshot_ids=[], image=dict(id=1, slug='ubuntu-24-04-x64'))
     base.update(overrides)
     return base
+
+
+def module_params(**overrides):
+    """droplet_action's parameters as Ansible would hand them over: every option's default, then ``overrides``."""
+    spec = dict(COMMON_ARGUMENT_SPEC)
+    spec.update(WAIT_ARGUMENT_SPEC)
+    spec.update(droplet_action.ARGUMENT_SPEC)
+    params = dict((name, option.get('default')) for name, option in spec.items())
+    params['graceful_timeout'] = droplet_action.DEFAULT_GRACEFUL_TIMEOUT  # resolved by the module's checks
+    params.update(overrides)
+    return params
+
+
+class FakeModule:
+    """What the runners use of DigitalOceanModule: params, client, waiter, deadline, report, warn."""
+
+    def __init__(self, client, check_mode=False, clock=None, **params):
+        clock = clock or FakeClock()
+        self.client = client
+        self.clock = clock
+        self.waiter = Waiter(client, clock=clock, sleep=clock.sleep)
+        self.deadline = clock.now + 600
+        self.params = module_params(**params)
+        self.check_mode = check_mode
+        self.report = TaskReport(check_mode=check_mode)
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+class Replies:
+    """A route answering each call with the next body of a list; the last one repeats."""
+
+    def __init__(self, *bodies):
+        self.bodies = list(bodies)
+        self.calls = 0
+
+    def __call__(self, params):
+        self.calls += 1
+        return self.bodies[min(self.calls, len(self.bodies)) - 1]
+
+
+def api_error(status, message='', outcome_unknown=False, method='POST', path='/v2/droplets/101/actions'):
+    return DigitalOceanAPIError('HTTP %s: %s' % (status, message), status=status, api_message=message,
+                                method=method, path=path, outcome_unknown=outcome_unknown)
+
+
+PENDING = 'Droplet already has a pending event.'

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Planning steps for one Droplet and sending a POST exactly once."""
+"""One Droplet: the plan, what the report says, and planning again after someone else's action."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -8,31 +8,23 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
-from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, Refused
-from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import (
-    SingleDropletRun, find_droplet, start_action)
+from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES
+from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import SingleDropletRun, plan_steps
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import DropletView
-from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
-from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient, FakeClock, droplet
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
+from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import (
+    PENDING, FakeClient, FakeModule, Replies, api_error, droplet, module_params)
 
 SIZES = {'/v2/sizes': dict(sizes=[dict(slug='s-1vcpu-1gb', disk=25), dict(slug='s-2vcpu-4gb', disk=80)])}
-
-
-class FakeModule:
-    def __init__(self, client, params):
-        self.client = client
-        self.waiter = Waiter(client)
-        self.deadline = 10 ** 9
-        self.params = dict(type=None, size=None, disk=None, image=None, name=None, kernel=None, backup_policy=None,
-                           allow_power_off=False, graceful_timeout=60, wait=True)
-        self.params.update(params)
+DROPLET = '/v2/droplets/101'
+ACTIONS = DROPLET + '/actions'
 
 
 def plan(state, routes=None, **params):
     client = FakeClient(routes)
-    run = SingleDropletRun(FakeModule(client, params))
-    return run.plan(DropletView(client, droplet(**state), run.params), ACTION_TYPES[params['type']])
+    params = module_params(**params)
+    return plan_steps(DropletView(client, droplet(**state), params), ACTION_TYPES[params['type']], params)
 
 
 def test_already_done_plans_nothing():
@@ -70,113 +62,95 @@ def test_enable_backups_with_a_different_policy_sends_change_backup_policy():
     assert steps == [('change_backup_policy', None)]
 
 
-def test_find_droplet_by_name_fails_when_ambiguous():
-    client = FakeClient({'/v2/droplets': dict(droplets=[dict(id=1), dict(id=2)])})
-    with pytest.raises(Refused) as caught:
-        find_droplet(client, droplet_name='web')
-    assert 'ids 1, 2' in str(caught.value)
-    assert client.calls == [('GET', '/v2/droplets', dict(name='web'))]
+class Api(FakeClient):
+    """A Droplet whose state follows the actions it is sent; ``refusals`` are raised by the first POSTs."""
+
+    def __init__(self, state=None, refusals=(), routes=None):
+        self.droplet = droplet(**(state or {}))
+        self.finished = []
+        self.refusals = list(refusals)
+        super().__init__(dict(routes or {}, **{DROPLET: lambda params: dict(droplet=dict(self.droplet)),
+                                                ACTIONS: lambda params: dict(actions=[])}))
+
+    def answer_post(self, path, body, params):
+        if self.refusals:
+            raise self.refusals.pop(0)
+        answer = super().answer_post(path, body, params)
+        effect = ACTION_TYPES[body['type']].status_after
+        if effect:
+            self.droplet['status'] = effect
+        if body['type'] == 'resize':
+            self.droplet['size_slug'] = body['size']
+        done = dict(answer['action'], status=self.final_status(body))
+        self.routes['/v2/actions/%s' % done['id']] = dict(action=done)
+        return answer
+
+    def final_status(self, body):
+        return 'completed'
 
 
-def test_find_droplet_by_id_not_found():
-    with pytest.raises(Refused) as caught:
-        find_droplet(FakeClient(), droplet_id=5)
-    assert 'Droplet 5 was not found' in str(caught.value)
+def run(api, check_mode=False, **params):
+    module = FakeModule(api, check_mode=check_mode, **params)
+    SingleDropletRun(module).execute()
+    return module.report.as_result(), module
 
 
-class FlakyPostClient(FakeClient):
-    """The first POST fails with an unknown outcome; ``recent`` is what the Droplet's action list shows then."""
-
-    def __init__(self, recent):
-        super(FlakyPostClient, self).__init__({'/v2/droplets/101/actions': dict(actions=recent)})
-        self.failures = 1
-
-    def post(self, path, body, params=None):
-        if self.failures:
-            self.failures -= 1
-            self.posts.append((path, body, params))
-            raise DigitalOceanAPIError('502', status=502, method='POST', path=path, outcome_unknown=True)
-        return super(FlakyPostClient, self).post(path, body, params)
+def test_the_result_keeps_the_plan_apart_from_what_ran():
+    # The shutdown works, so the conditional power_off is planned but never sent.
+    api = Api(dict(status='active'), routes=SIZES)
+    result, _ = run(api, type='resize', droplet_id=101, size='s-2vcpu-4gb', allow_power_off=True)
+    assert result['planned'] == ['shutdown', 'power_off', 'resize', 'power_on']
+    assert [a['type'] for a in result['actions']] == ['shutdown', 'resize', 'power_on']
+    assert result['changed'] and 'steps' not in result
 
 
-def test_lost_post_that_was_carried_out_is_adopted_not_resent():
-    recent = [dict(id=77, type='reboot', status='in-progress', started_at='2026-11-25T10:00:00Z')]
-    client = FlakyPostClient(recent)
-    action = start_action(client, Waiter(client), 101, dict(type='reboot'), 10 ** 9)
-    assert action['id'] == 77
-    assert len(client.posts) == 1
+def test_check_mode_reports_the_plan_and_sends_nothing():
+    api = Api(dict(status='active'))
+    result, _ = run(api, check_mode=True, type='power_off', droplet_id=101)
+    assert result['changed'] and result['planned'] == ['power_off'] and result['actions'] == []
+    assert api.posts == []
 
 
-def test_lost_post_that_was_not_carried_out_is_sent_once_more():
-    recent = [dict(id=70, type='reboot', status='completed', started_at='2020-01-01T00:00:00Z')]
-    client = FlakyPostClient(recent)
-    client.server_time = 1764064800.0  # 2025-11-25, long after the old reboot
-    action = start_action(client, Waiter(client), 101, dict(type='reboot'), 10 ** 9)
-    assert action['status'] == 'in-progress'
-    assert len(client.posts) == 2
+def test_an_errored_action_still_reports_changed_and_the_action():
+    class Errors(Api):
+        def final_status(self, body):
+            return 'errored'
+    module = FakeModule(Errors(dict(status='active')), type='power_off', droplet_id=101)
+    with pytest.raises(ActionErrored):
+        SingleDropletRun(module).execute()
+    result = module.report.as_result()
+    assert result['changed'] and result['actions'][0]['status'] == 'errored'
 
 
-class PendingEventClient(FakeClient):
-    def __init__(self):
-        clock = FakeClock()
-        super(PendingEventClient, self).__init__({
-            '/v2/droplets/101': dict(droplet=droplet(locked=False)),
-            '/v2/droplets/101/actions': dict(actions=[]),
-        })
-        self.clock = clock
-        self.rejections = 1
-
-    def post(self, path, body, params=None):
-        if self.rejections:
-            self.rejections -= 1
-            self.posts.append((path, body, params))
-            raise DigitalOceanAPIError('422', status=422, api_message='Droplet already has a pending event.',
-                                       method='POST', path=path)
-        return super(PendingEventClient, self).post(path, body, params)
+def test_a_pending_event_is_waited_out_and_the_plan_made_again_not_resent():
+    # Two runs read an active Droplet; the other one's power_off wins. This run must not send again.
+    api = Api(dict(status='active'), refusals=[api_error(422, PENDING)])
+    theirs = dict(id=9, type='power_off', status='in-progress', started_at='2026-11-25T10:00:00Z', resource_id=101)
+    listing = Replies(dict(actions=[]), dict(actions=[theirs]), dict(actions=[dict(theirs, status='completed')]))
+    api.routes[ACTIONS] = listing
+    api.routes['/v2/actions'] = lambda params: dict(actions=[dict(theirs, status='completed')], links={})
+    api.routes[DROPLET] = Replies(dict(droplet=droplet(status='active')), dict(droplet=droplet(status='off')))
+    result, _ = run(api, type='power_off', droplet_id=101)
+    assert len(api.posts) == 1  # the refused one; nothing was sent after the wait
+    assert result['changed'] is False and result['actions'] == []
+    assert "someone else's action" in result['msg']
 
 
-def test_pending_event_waits_for_the_droplet_then_sends_again():
-    client = PendingEventClient()
-    waiter = Waiter(client, clock=client.clock, sleep=client.clock.sleep)
-    action = start_action(client, waiter, 101, dict(type='power_on'), client.clock.now + 60)
-    assert action['type'] == 'power_on'
-    assert len(client.posts) == 2
-    assert ('GET', '/v2/droplets/101', None) in client.calls
+def test_two_runs_taking_the_same_snapshot_make_one():
+    snapshots = Replies(dict(snapshots=[]), dict(snapshots=[dict(id=5, name='nightly')]))
+    api = Api(refusals=[api_error(422, PENDING)], routes={DROPLET + '/snapshots': snapshots})
+    result, _ = run(api, type='snapshot', droplet_id=101, name='nightly')
+    assert len(api.posts) == 1 and result['changed'] is False
+    assert result['snapshot']['id'] == 5
 
 
-class LatePostClient(FakeClient):
-    """The POST times out, and the action it made shows up only a moment later."""
-
-    def __init__(self):
-        super(LatePostClient, self).__init__({'/v2/droplets/101/actions': self.recent})
-        self.timeout = 2
-        self.reads = 0
-
-    def recent(self, params):
-        self.reads += 1
-        late = [dict(id=88, type='reboot', status='in-progress', started_at='2026-11-25T10:00:00Z')]
-        return dict(actions=late if self.reads > 1 else [])
-
-    def post(self, path, body, params=None):
-        self.posts.append((path, body, params))
-        raise DigitalOceanAPIError('timeout', method='POST', path=path, outcome_unknown=True)
-
-
-def test_a_post_without_answer_is_looked_for_again_before_it_is_resent():
-    client = LatePostClient()
-    clock = FakeClock()
-    action = start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='reboot'), 10 ** 9)
-    assert action['id'] == 88
-    assert len(client.posts) == 1
-    assert clock.sleeps == [2]
-
-
-def test_an_older_action_of_the_same_type_is_not_mistaken_for_ours():
-    # Same second, same type, but a newer action of another type came after it: it is not ours.
-    recent = [dict(id=72, type='power_on', status='completed', started_at='2026-11-25T10:00:00Z'),
-              dict(id=71, type='power_off', status='completed', started_at='2026-11-25T10:00:00Z')]
-    client = FlakyPostClient(recent)
-    client.server_time = 1795600800.0  # 2026-11-25T10:00:00Z
-    action = start_action(client, Waiter(client), 101, dict(type='power_off'), 10 ** 9)
-    assert action['id'] not in (71, 72)
-    assert len(client.posts) == 2
+def test_a_post_that_always_meets_a_pending_event_ends_at_the_deadline():
+    api = Api(dict(status='active'), refusals=[api_error(422, PENDING)] * 10000)
+    module = FakeModule(api, type='power_off', droplet_id=101)
+    module.deadline = module.clock.now + 30
+    with pytest.raises(WaitTimeout) as caught:
+        SingleDropletRun(module).execute()
+    assert 'pending event' in str(caught.value)
+    assert module.clock.now <= module.deadline
+    assert len(api.posts) <= 30  # paced: at least a second between tries
+    assert module.report.as_result()['changed'] is False

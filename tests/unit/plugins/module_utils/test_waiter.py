@@ -28,10 +28,11 @@ class ActionsApi:
             status = 'errored' if action_id in self.errored else 'completed'
         return dict(id=action_id, status=status, type='power_off', resource_id=1000 + action_id)
 
-    def get(self, path, params=None):
+    def get(self, path, params=None, expect=None):
         self.requests += 1
         if path.startswith('/v2/actions/'):
-            return dict(action=self.action(int(path.rsplit('/', 1)[1])))
+            found = dict(action=self.action(int(path.rsplit('/', 1)[1])))
+            return found[expect] if expect else found
         newest_first = sorted(self.ids, reverse=True)
         page, per_page = params['page'], params['per_page']
         chunk = newest_first[(page - 1) * per_page:page * per_page]
@@ -62,11 +63,11 @@ def test_a_new_action_may_briefly_answer_404():
     calls = []
 
     class Api:
-        def get(self, path, params=None):
+        def get(self, path, params=None, expect=None):
             calls.append(path)
             if len(calls) < 3:
                 raise DigitalOceanAPIError('404', status=404)
-            return dict(action=dict(id=1, status='completed'))
+            return dict(id=1, status='completed') if expect else dict(action=dict(id=1, status='completed'))
     final = Waiter(Api(), clock=clock, sleep=clock.sleep).action(dict(id=1, status='in-progress'), clock.now + 60)
     assert final['status'] == 'completed' and len(calls) == 3
 
@@ -91,7 +92,7 @@ def test_fleet_timeout_reports_every_action():
     with pytest.raises(WaitTimeout) as caught:
         Waiter(api, clock=clock, sleep=clock.sleep).actions([api.action(i) for i in api.ids], clock.now + 5)
     assert len(caught.value.last) == 10
-    assert '10 of 10 actions' in str(caught.value)
+    assert '10 of our 10 actions' in str(caught.value)
 
 
 def test_a_poll_round_of_many_pages_waits_longer_so_the_request_rate_stays_the_same():

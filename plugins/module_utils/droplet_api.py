@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright: oceanops.droplets contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Droplet lookups and action starts that every runner and the info module share."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from datetime import datetime, timezone
+
+from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
+from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import DropletGone, OutcomeUnknown, Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout
+
+PENDING_EVENT = 'pending event'
+# How many of a Droplet's newest actions are read before a POST: what existed then is never ours.
+RECENT_ACTIONS = 20
+# How long a POST that got no usable answer may take to show up as an action, at most. A 504 from a
+# proxy can be followed by the API applying the request seconds later; resending sooner runs it twice.
+RECONCILE_WINDOW_SECONDS = 15.0
+# How long a Droplet's status may lag someone else's completed action before we decide on what it shows.
+STATUS_LAG_GRACE_SECONDS = 15.0
+
+
+class Busy(Exception):
+    """Another action is running on the Droplet: seen in its action list, or met as 422 "pending event".
+
+    Not a failure: the runner waits for ``running`` (someone else's actions), reads the Droplet
+    again and plans again. ``running`` is empty when only the 422 told us.
+    """
+
+    def __init__(self, droplet_id, running):
+        super().__init__('Droplet %s has an action in progress' % droplet_id)
+        self.droplet_id = droplet_id
+        self.running = running
+
+
+def droplet_path(droplet_id):
+    return '/v2/droplets/%s' % droplet_id
+
+
+def find_droplet(client, droplet_id=None, droplet_name=None):
+    """The one Droplet the user means, by id or by exact name (the API's name filter, not a scan)."""
+    if droplet_id is not None:
+        try:
+            return client.get(droplet_path(droplet_id), expect='droplet')
+        except DigitalOceanAPIError as error:
+            if error.status == 404:
+                raise Refused('Droplet %s was not found (HTTP 404, request_id %s)' % (droplet_id, error.request_id))
+            raise
+    matches = list(client.paginate('/v2/droplets', 'droplets', params=dict(name=droplet_name)))
+    if not matches:
+        raise Refused('No Droplet is named %r' % droplet_name)
+    if len(matches) > 1:
+        raise Refused('droplet_name %r is ambiguous: %d Droplets have it (ids %s); use droplet_id'
+                      % (droplet_name, len(matches), ', '.join(str(d['id']) for d in matches)))
+    return matches[0]
+
+
+def read_droplet(client, droplet_id, doing):
+    """The Droplet as it is now; DropletGone (naming ``doing``) when it was deleted meanwhile."""
+    try:
+        return client.get(droplet_path(droplet_id), expect='droplet')
+    except DigitalOceanAPIError as error:
+        if error.status == 404:
+            raise DropletGone('Droplet %s was deleted while %s' % (droplet_id, doing))
+        raise
+
+
+def recent_actions(client, droplet_id):
+    """The Droplet's newest actions, newest first (one request)."""
+    return client.get(droplet_path(droplet_id) + '/actions', params=dict(per_page=RECENT_ACTIONS), expect='actions')
+
+
+def is_pending_event(error):
+    return error.status == 422 and PENDING_EVENT in (error.api_message or '').lower()
+
+
+class ActionMarker:
+    """What existed before our POST, so that nothing older is ever taken for the action we sent.
+
+    Built from a list of actions read just before the POST (a Droplet's newest, or the account's
+    newest page for a fleet): an action is new when it is not in that list and did not start before
+    the newest one listed. The API's times have one-second steps; an older action from that same
+    second is in the list, so it is still not taken for ours.
+    """
+
+    def __init__(self, actions):
+        self.ids = set(action.get('id') for action in actions)
+        stamps = [epoch(action.get('started_at')) for action in actions]
+        self.since = max([stamp for stamp in stamps if stamp is not None] or [None]) if stamps else None
+
+    def is_new(self, action):
+        if action.get('id') in self.ids:
+            return False
+        if self.since is None:
+            return True
+        started = epoch(action.get('started_at'))
+        return started is not None and started >= self.since
+
+
+def epoch(stamp):
+    try:
+        return datetime.strptime(stamp, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=timezone.utc).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+def start_action(client, waiter, droplet_id, body, deadline, report, marker=None):
+    """POST one action so that, in effect, it is sent at most once; record it in ``report`` when accepted.
+
+    Without a ``marker`` the Droplet's newest actions are read first: one in progress is someone
+    else's (raise Busy, so the runner waits and plans again instead of sending blind). When the
+    POST's outcome is unknown (5xx, timeout, dropped connection, unreadable body) the Droplet's
+    list is watched for RECONCILE_WINDOW_SECONDS for a new action of our type; only if none appears
+    is the POST sent once more, and never a third time.
+    """
+    path = droplet_path(droplet_id) + '/actions'
+    for attempt in (1, 2):
+        if marker is None or attempt == 2:
+            before = recent_actions(client, droplet_id)
+            late = _new_of_type(before, body['type'], marker) if marker is not None else None
+            if late is not None:  # our first POST was applied after the window after all
+                report.accepted(late)
+                return late
+            running = [action for action in before if action.get('status') == IN_PROGRESS]
+            if running:
+                raise Busy(droplet_id, running)
+            marker = marker or ActionMarker(before)
+        try:
+            action = client.post(path, body, expect='action')
+        except DigitalOceanAPIError as error:
+            if is_pending_event(error):
+                raise Busy(droplet_id, [])
+            if not error.outcome_unknown:
+                raise
+            action = look_for_ours(client, waiter, droplet_id, body['type'], marker, deadline)
+            if action is None:
+                if attempt == 2 or waiter.clock() >= deadline:
+                    raise OutcomeUnknown(
+                        'The %s request for Droplet %s got no usable answer (%s) and no %s action appeared within '
+                        '%.0f s; it was not sent again, so that it cannot run twice. Check the Droplet before you '
+                        'run the task again' % (body['type'], droplet_id, error.message, body['type'],
+                                                RECONCILE_WINDOW_SECONDS))
+                continue
+        report.accepted(action)
+        return action
+
+
+def _new_of_type(actions, action_type, marker):
+    return next((a for a in actions if a.get('type') == action_type and marker.is_new(a)), None)
+
+
+def look_for_ours(client, waiter, droplet_id, action_type, marker, deadline):
+    """A new action of ``action_type`` on the Droplet (see ActionMarker), within the window; or None."""
+    window_end = min(deadline, waiter.deadline_after(RECONCILE_WINDOW_SECONDS))
+    try:
+        found = waiter.poll(lambda: recent_actions(client, droplet_id),
+                            lambda actions: _new_of_type(actions, action_type, marker) is not None, window_end,
+                            lambda actions: 'our %s action to show on Droplet %s' % (action_type, droplet_id))
+    except WaitTimeout:
+        return None
+    return _new_of_type(found, action_type, marker)
+
+
+def wait_out_others(client, waiter, droplet_id, running, deadline, busy_since):
+    """Wait for someone else's actions on the Droplet to end; return the Droplet once their effect shows.
+
+    ``running`` are the in-progress actions seen; empty when only a 422 "pending event" told us. Then
+    the list is read again, and if it still shows nothing running the task pauses for a poll interval
+    (the API keeps refusing, so it must not be hammered) before the caller plans again.
+    """
+    if not running:
+        running = [action for action in recent_actions(client, droplet_id) if action.get('status') == IN_PROGRESS]
+    if not running:
+        now = waiter.clock()
+        if now >= deadline:
+            raise WaitTimeout('Timed out after %.0f s: Droplet %s still answers 422 "pending event" and shows no '
+                              'running action' % (now - busy_since, droplet_id), waited=now - busy_since)
+        waiter.sleep(min(max(1.0, poll_interval(now - busy_since)), deadline - now))
+        return read_droplet(client, droplet_id, 'waiting for its pending event')
+    finished = waiter.actions(running, deadline, whose="someone else's")
+    droplet = read_droplet(client, droplet_id, "waiting for someone else's action")
+    return _after_status_lag(client, waiter, droplet, finished.values(), deadline)
+
+
+def _after_status_lag(client, waiter, droplet, finished, deadline):
+    """The Droplet's status lags a completed power action by a moment: deciding on the stale status
+    would report a power_on after someone else's power_off as "already done"."""
+    completed = sorted((action for action in finished if action.get('status') == 'completed'
+                        and getattr(ACTION_TYPES.get(action.get('type')), 'status_after', None)),
+                       key=lambda action: action['id'])
+    if not completed:
+        return droplet
+    wanted = ACTION_TYPES[completed[-1]['type']].status_after  # the newest action decides
+    if droplet.get('status') == wanted:
+        return droplet
+    try:
+        return waiter.poll(lambda: read_droplet(client, droplet['id'], "waiting for someone else's action"),
+                           lambda current: current.get('status') == wanted,
+                           min(deadline, waiter.deadline_after(STATUS_LAG_GRACE_SECONDS)),
+                           lambda current: 'Droplet %s to show status %s' % (current['id'], wanted), initial=droplet)
+    except WaitTimeout as timeout:
+        return timeout.last  # e.g. a shutdown the guest ignored: decide on what the API shows

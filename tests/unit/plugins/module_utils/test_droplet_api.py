@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Finding Droplets and sending an action so that it runs at most once, whatever the answer."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
+    RECONCILE_WINDOW_SECONDS, ActionMarker, Busy, find_droplet, start_action, wait_out_others)
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import OutcomeUnknown, Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
+from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import (
+    PENDING, FakeClient, FakeClock, Replies, api_error, droplet)
+
+ACTIONS = '/v2/droplets/101/actions'
+
+
+def action(action_id, action_type='reboot', status='completed', started='2026-11-25T10:00:00Z'):
+    return dict(id=action_id, type=action_type, status=status, started_at=started, resource_id=101)
+
+
+class ScriptedPosts(FakeClient):
+    """POSTs answered from a script: an exception is raised, None means "accept"."""
+
+    def __init__(self, routes, *outcomes):
+        super().__init__(routes)
+        self.outcomes = list(outcomes)
+
+    def answer_post(self, path, body, params):
+        outcome = self.outcomes.pop(0) if self.outcomes else None
+        if outcome is not None:
+            raise outcome
+        return super().answer_post(path, body, params)
+
+
+def send(client, deadline_in=600, clock=None):
+    clock = clock or FakeClock()
+    report = TaskReport()
+    result = start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='reboot'),
+                          clock.now + deadline_in, report)
+    return result, report, clock
+
+
+def test_find_droplet_by_name_fails_when_ambiguous():
+    client = FakeClient({'/v2/droplets': dict(droplets=[dict(id=1), dict(id=2)])})
+    with pytest.raises(Refused) as caught:
+        find_droplet(client, droplet_name='web')
+    assert 'ids 1, 2' in str(caught.value)
+    assert client.calls == [('GET', '/v2/droplets', dict(name='web'))]
+
+
+def test_find_droplet_by_id_not_found():
+    with pytest.raises(Refused) as caught:
+        find_droplet(FakeClient(), droplet_id=5)
+    assert 'Droplet 5 was not found' in str(caught.value)
+
+
+def test_an_accepted_post_is_recorded_in_the_report_at_once():
+    client = FakeClient({ACTIONS: dict(actions=[])})
+    sent, report, _ = send(client)
+    assert report.actions == [sent] and report.changed
+
+
+def test_someone_elses_running_action_is_found_before_the_post():
+    client = FakeClient({ACTIONS: dict(actions=[action(9, 'power_off', 'in-progress')])})
+    with pytest.raises(Busy) as caught:
+        send(client)
+    assert [a['id'] for a in caught.value.running] == [9]
+    assert client.posts == []
+
+
+def test_a_pending_event_answer_is_busy_not_a_failure():
+    client = ScriptedPosts({ACTIONS: dict(actions=[])}, api_error(422, PENDING))
+    with pytest.raises(Busy) as caught:
+        send(client)
+    assert caught.value.running == []
+
+
+def test_a_lost_post_that_was_carried_out_is_adopted_not_resent():
+    ours = action(77, status='in-progress', started='2026-11-25T10:00:01Z')
+    client = ScriptedPosts({ACTIONS: Replies(dict(actions=[]), dict(actions=[ours]))},
+                           api_error(502, outcome_unknown=True))
+    sent, report, _ = send(client)
+    assert sent['id'] == 77 and report.actions == [ours]
+    assert len(client.posts) == 1
+
+
+def test_a_post_applied_seconds_after_a_504_is_waited_for_not_resent():
+    # The review's bug: the module resent at once and two reboots ran. The action shows on the third look.
+    late = action(88, status='in-progress', started='2026-11-25T10:00:03Z')
+    before = dict(actions=[action(70, started='2026-11-25T09:00:00Z')])
+    client = ScriptedPosts({ACTIONS: Replies(before, before, before, dict(actions=[late] + before['actions']))},
+                           api_error(504, outcome_unknown=True))
+    sent, _, clock = send(client)
+    assert sent['id'] == 88
+    assert len(client.posts) == 1
+    assert sum(clock.sleeps) < RECONCILE_WINDOW_SECONDS
+
+
+def test_an_older_action_of_the_same_type_and_second_is_never_adopted():
+    # The review's bug: after a 503, an older reboot started within the same second was taken for ours.
+    older = action(71, started='2026-11-25T10:00:00Z')
+    client = ScriptedPosts({ACTIONS: dict(actions=[older])}, api_error(503, outcome_unknown=True))
+    sent, report, clock = send(client)
+    assert sent['id'] != 71
+    assert len(client.posts) == 2  # sent again only after the whole window showed nothing
+    assert sum(clock.sleeps) >= RECONCILE_WINDOW_SECONDS
+
+
+def test_a_post_lost_twice_is_not_sent_a_third_time():
+    lost = api_error(504, outcome_unknown=True)
+    client = ScriptedPosts({ACTIONS: dict(actions=[])}, lost, lost, lost)
+    with pytest.raises(OutcomeUnknown) as caught:
+        send(client)
+    assert len(client.posts) == 2
+    assert 'not sent again' in str(caught.value)
+
+
+def test_no_resend_when_the_deadline_ends_inside_the_window():
+    client = ScriptedPosts({ACTIONS: dict(actions=[])}, api_error(504, outcome_unknown=True))
+    with pytest.raises(OutcomeUnknown):
+        send(client, deadline_in=5)
+    assert len(client.posts) == 1
+
+
+def test_a_resend_adopts_the_first_post_when_it_shows_up_late_after_all():
+    late = action(90, status='in-progress', started='2026-11-25T10:00:30Z')
+    clock = FakeClock()
+    end_of_window = clock.now + RECONCILE_WINDOW_SECONDS
+    looks_after_window = []
+
+    def listing(params):  # nothing up to the window's last look, the late action from the next look on
+        if clock.now >= end_of_window:
+            looks_after_window.append(clock.now)
+        return dict(actions=[late] if len(looks_after_window) > 1 else [])
+    client = ScriptedPosts({ACTIONS: listing}, api_error(504, outcome_unknown=True))
+    sent, _, _ = send(client, clock=clock)
+    assert sent['id'] == 90 and len(client.posts) == 1
+
+
+def test_a_client_error_is_raised_as_it_is():
+    client = ScriptedPosts({ACTIONS: dict(actions=[])}, api_error(422, 'Droplet is already powered off.'))
+    with pytest.raises(Exception) as caught:
+        send(client)
+    assert caught.value.status == 422 and len(client.posts) == 1
+
+
+def test_the_marker_takes_nothing_from_before_for_new():
+    marker = ActionMarker([action(5, started='2026-11-25T10:00:00Z')])
+    assert not marker.is_new(action(5, started='2026-11-25T10:00:00Z'))
+    assert not marker.is_new(action(4, started='2026-11-25T09:59:59Z'))  # older, beyond the listed page
+    assert marker.is_new(action(6, started='2026-11-25T10:00:00Z'))
+    assert not marker.is_new(dict(id=7, type='reboot'))  # no start time: cannot be proven ours
+
+
+def test_waiting_for_someone_elses_action_names_it_as_such():
+    clock = FakeClock()
+    running = action(9, 'power_off', 'in-progress')
+    client = FakeClient({'/v2/actions': dict(actions=[running], links={}), '/v2/actions/9': dict(action=running)})
+    with pytest.raises(WaitTimeout) as caught:
+        wait_out_others(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, [running], clock.now + 30,
+                        clock.now)
+    assert "someone else's" in str(caught.value) and 'power_off' in str(caught.value)
+
+
+def test_a_pending_event_with_nothing_visible_pauses_then_reads_again():
+    clock = FakeClock()
+    client = FakeClient({ACTIONS: dict(actions=[]), '/v2/droplets/101': dict(droplet=droplet())})
+    found = wait_out_others(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, [], clock.now + 30, clock.now)
+    assert found['id'] == 101 and clock.sleeps and clock.sleeps[0] >= 1.0
