@@ -82,8 +82,8 @@ class ActionType:
     def doc_line(self):
         """This type's line in droplet_action's DOCUMENTATION (a unit test keeps the two equal)."""
         rule = ('Already done, and nothing sent, when %s.' % self.done_doc) if self.done else 'Always acts.'
-        return 'V(%s): %s %s Token scopes: %s.' % (self.name, self.summary, rule,
-                                                  ', '.join('C(%s)' % scope for scope in self.scopes))
+        scopes = ', '.join('C(%s)' % scope for scope in self.scopes)
+        return 'V(%s): %s %s Token scopes: %s.' % (self.name, self.summary, rule, scopes)
 
 
 # -- small rule helpers --------------------------------------------------------------------------

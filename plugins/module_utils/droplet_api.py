@@ -32,10 +32,11 @@ class Busy(Exception):
     again and plans again. ``running`` is empty when only the 422 told us.
     """
 
-    def __init__(self, droplet_id, running):
+    def __init__(self, droplet_id, running, finished=()):
         super().__init__('Droplet %s has an action in progress' % droplet_id)
         self.droplet_id = droplet_id
         self.running = running
+        self.finished = list(finished)  # someone else's actions that ended after our plan read the Droplet
 
 
 def droplet_path(droplet_id):
@@ -109,14 +110,17 @@ def epoch(stamp):
         return None
 
 
-def start_action(client, waiter, droplet_id, body, deadline, report, marker=None):
+def start_action(client, waiter, droplet_id, body, deadline, report, marker=None, plan_read_at=None, seen=()):
     """POST one action so that, in effect, it is sent at most once; record it in ``report`` when accepted.
 
     Without a ``marker`` the Droplet's newest actions are read first: one in progress is someone
     else's (raise Busy, so the runner waits and plans again instead of sending blind). When the
     POST's outcome is unknown (5xx, timeout, dropped connection, unreadable body) the Droplet's
     list is watched for RECONCILE_WINDOW_SECONDS for a new action of our type; only if none appears
-    is the POST sent once more, and never a third time.
+    is the POST sent once more, and never a third time. ``plan_read_at`` (epoch seconds, for types
+    with an "already done" rule): an action someone else started since the plan read the Droplet may
+    have reached the state already, so Busy is raised to plan again (``finished`` holds them; ids in
+    ``seen`` were planned again for already).
     """
     path = droplet_path(droplet_id) + '/actions'
     for attempt in (1, 2):
@@ -129,6 +133,10 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
             running = [action for action in before if action.get('status') == IN_PROGRESS]
             if running:
                 raise Busy(droplet_id, running)
+            since_plan = [a for a in before if plan_read_at is not None and a.get('id') not in seen
+                          and (epoch(a.get('started_at')) or 0) >= plan_read_at]
+            if since_plan:
+                raise Busy(droplet_id, [], finished=since_plan)
             marker = marker or ActionMarker(before)
         try:
             action = client.post(path, body, expect='action')
@@ -166,13 +174,18 @@ def look_for_ours(client, waiter, droplet_id, action_type, marker, deadline):
     return _new_of_type(found, action_type, marker)
 
 
-def wait_out_others(client, waiter, droplet_id, running, deadline, busy_since):
+def wait_out_others(client, waiter, droplet_id, busy, deadline, busy_since):
     """Wait for someone else's actions on the Droplet to end; return the Droplet once their effect shows.
 
-    ``running`` are the in-progress actions seen; empty when only a 422 "pending event" told us. Then
-    the list is read again, and if it still shows nothing running the task pauses for a poll interval
-    (the API keeps refusing, so it must not be hammered) before the caller plans again.
+    ``busy.running`` are the in-progress actions seen; empty when only a 422 "pending event" told us.
+    Then the list is read again, and if it still shows nothing running the task pauses for a poll
+    interval (the API keeps refusing, so it must not be hammered) before the caller plans again.
+    ``busy.finished`` are actions that ended since the plan: only their effect is waited for.
     """
+    running = busy.running
+    if busy.finished:
+        droplet = read_droplet(client, droplet_id, "waiting for someone else's action")
+        return _after_status_lag(client, waiter, droplet, busy.finished, deadline)
     if not running:
         running = [action for action in recent_actions(client, droplet_id) if action.get('status') == IN_PROGRESS]
     if not running:

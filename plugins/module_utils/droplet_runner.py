@@ -57,11 +57,14 @@ class SingleDropletRun(TaskRun):
         self.requested = ACTION_TYPES[self.params['type']]
         self.view = None
         self.steps = []
+        self.plan_read_at = None  # server time (epoch) of the read the plan was made from
+        self.seen_since_plan = set()  # others' actions since a plan that a new plan has taken into account
 
     # -- plan ---------------------------------------------------------------------------------------
     def plan(self, droplet=None):
         if droplet is None:
             droplet = find_droplet(self.client, self.params.get('droplet_id'), self.params.get('droplet_name'))
+        self.plan_read_at = getattr(self.client, 'server_time', None)
         self.view = DropletView(self.client, droplet, self.params)
         self.steps = plan_steps(self.view, self.requested, self.params)
         self.report.droplet = droplet
@@ -93,13 +96,16 @@ class SingleDropletRun(TaskRun):
             if condition == IF_STILL_ON and self.view.droplet.get('status') == 'off':
                 index += 1
                 continue
+            # Before anything of ours is sent, someone else's action since our read means the plan may be stale.
+            plan_read_at = self.plan_read_at if not self.report.actions and self.requested.idempotent else None
             try:
                 action = start_action(self.client, self.waiter, self.view.droplet['id'],
-                                      ACTION_TYPES[name].body(self.params), self.deadline, self.report)
+                                      ACTION_TYPES[name].body(self.params), self.deadline, self.report,
+                                      plan_read_at=plan_read_at, seen=self.seen_since_plan)
             except Busy as busy:
+                self.seen_since_plan.update(action.get('id') for action in busy.finished)
                 busy_since = busy_since or self.waiter.clock()
-                droplet = wait_out_others(self.client, self.waiter, busy.droplet_id, busy.running, self.deadline,
-                                          busy_since)
+                droplet = wait_out_others(self.client, self.waiter, busy.droplet_id, busy, self.deadline, busy_since)
                 if not self.report.actions:  # nothing of ours sent yet: plan again from what is there now
                     self.plan(droplet)
                     if not self.steps:

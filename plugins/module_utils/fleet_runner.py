@@ -54,8 +54,8 @@ class FleetRun(TaskRun):
     def nothing_to_do(self):
         if not self.droplets:
             return 'No Droplet has the tag %r' % self.selection.tag
-        return 'Nothing to send: %s already holds on all %d %s' % (self.requested.name, len(self.droplets),
-                                                                  self.selection.description)
+        return 'Nothing to send: %s already holds on all %d %s' % (
+            self.requested.name, len(self.droplets), self.selection.description)
 
     def would_do(self):
         return 'Would send %s to %d of %d %s' % (self.requested.name, len(self.needing), len(self.droplets),
@@ -112,8 +112,8 @@ class FleetRun(TaskRun):
                                     marker=marker)
             except Busy as busy:
                 busy_since = busy_since or self.waiter.clock()
-                view = self.view(wait_out_others(self.client, self.waiter, busy.droplet_id, busy.running,
-                                                 self.deadline, busy_since))
+                view = self.view(wait_out_others(self.client, self.waiter, busy.droplet_id, busy, self.deadline,
+                                                 busy_since))
                 if self._holds(ACTION_TYPES[body['type']], view):
                     return None  # someone else's action reached the state: nothing to send
 
@@ -135,8 +135,8 @@ class FleetRun(TaskRun):
                     self.report.accepted(action)
                 if found and len(found) < len(self.needing):
                     raise Refused('The %s request by tag %r failed half-way: %d of %d Droplets got the action; run '
-                                  'the task again to act on the rest' % (body['type'], self.selection.tag,
-                                                                          len(found), len(self.needing)))
+                                  'the task again to act on the rest'
+                                  % (body['type'], self.selection.tag, len(found), len(self.needing)))
                 if found:
                     return
                 if attempt == 2:

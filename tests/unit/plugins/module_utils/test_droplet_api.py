@@ -61,7 +61,7 @@ def test_find_droplet_by_id_not_found():
 
 def test_an_accepted_post_is_recorded_in_the_report_at_once():
     client = FakeClient({ACTIONS: dict(actions=[])})
-    sent, report, _ = send(client)
+    sent, report = send(client)[:2]
     assert report.actions == [sent] and report.changed
 
 
@@ -84,7 +84,7 @@ def test_a_lost_post_that_was_carried_out_is_adopted_not_resent():
     ours = action(77, status='in-progress', started='2026-11-25T10:00:01Z')
     client = ScriptedPosts({ACTIONS: Replies(dict(actions=[]), dict(actions=[ours]))},
                            api_error(502, outcome_unknown=True))
-    sent, report, _ = send(client)
+    sent, report = send(client)[:2]
     assert sent['id'] == 77 and report.actions == [ours]
     assert len(client.posts) == 1
 
@@ -95,7 +95,7 @@ def test_a_post_applied_seconds_after_a_504_is_waited_for_not_resent():
     before = dict(actions=[action(70, started='2026-11-25T09:00:00Z')])
     client = ScriptedPosts({ACTIONS: Replies(before, before, before, dict(actions=[late] + before['actions']))},
                            api_error(504, outcome_unknown=True))
-    sent, _, clock = send(client)
+    sent, clock = send(client)[::2]
     assert sent['id'] == 88
     assert len(client.posts) == 1
     assert sum(clock.sleeps) < RECONCILE_WINDOW_SECONDS
@@ -138,7 +138,7 @@ def test_a_resend_adopts_the_first_post_when_it_shows_up_late_after_all():
             looks_after_window.append(clock.now)
         return dict(actions=[late] if len(looks_after_window) > 1 else [])
     client = ScriptedPosts({ACTIONS: listing}, api_error(504, outcome_unknown=True))
-    sent, _, _ = send(client, clock=clock)
+    sent = send(client, clock=clock)[0]
     assert sent['id'] == 90 and len(client.posts) == 1
 
 
@@ -162,13 +162,28 @@ def test_waiting_for_someone_elses_action_names_it_as_such():
     running = action(9, 'power_off', 'in-progress')
     client = FakeClient({'/v2/actions': dict(actions=[running], links={}), '/v2/actions/9': dict(action=running)})
     with pytest.raises(WaitTimeout) as caught:
-        wait_out_others(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, [running], clock.now + 30,
-                        clock.now)
+        wait_out_others(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, Busy(101, [running]),
+                        clock.now + 30, clock.now)
     assert "someone else's" in str(caught.value) and 'power_off' in str(caught.value)
 
 
 def test_a_pending_event_with_nothing_visible_pauses_then_reads_again():
     clock = FakeClock()
     client = FakeClient({ACTIONS: dict(actions=[]), '/v2/droplets/101': dict(droplet=droplet())})
-    found = wait_out_others(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, [], clock.now + 30, clock.now)
+    found = wait_out_others(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, Busy(101, []), clock.now + 30,
+                            clock.now)
     assert found['id'] == 101 and clock.sleeps and clock.sleeps[0] >= 1.0
+
+
+def test_an_action_someone_started_since_the_plan_read_means_planning_again():
+    theirs = action(9, 'snapshot', 'completed', started='2026-11-25T10:00:00Z')
+    client = FakeClient({ACTIONS: dict(actions=[theirs])})
+    clock = FakeClock()
+    with pytest.raises(Busy) as caught:
+        start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='snapshot', name='n'),
+                     clock.now + 60, TaskReport(), plan_read_at=1795600800.0)  # 2026-11-25T10:00:00Z
+    assert caught.value.finished == [theirs] and client.posts == []
+    # Planned again with that action known: it no longer stops the POST.
+    start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='snapshot', name='n'),
+                 clock.now + 60, TaskReport(), plan_read_at=1795600800.0, seen={9})
+    assert len(client.posts) == 1

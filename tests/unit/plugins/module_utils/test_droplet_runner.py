@@ -69,8 +69,8 @@ class Api(FakeClient):
         self.droplet = droplet(**(state or {}))
         self.finished = []
         self.refusals = list(refusals)
-        super().__init__(dict(routes or {}, **{DROPLET: lambda params: dict(droplet=dict(self.droplet)),
-                                                ACTIONS: lambda params: dict(actions=[])}))
+        own = {DROPLET: lambda params: dict(droplet=dict(self.droplet)), ACTIONS: lambda params: dict(actions=[])}
+        super().__init__(dict(routes or {}, **own))
 
     def answer_post(self, path, body, params):
         if self.refusals:
@@ -92,13 +92,13 @@ class Api(FakeClient):
 def run(api, check_mode=False, **params):
     module = FakeModule(api, check_mode=check_mode, **params)
     SingleDropletRun(module).execute()
-    return module.report.as_result(), module
+    return module.report.as_result()
 
 
 def test_the_result_keeps_the_plan_apart_from_what_ran():
     # The shutdown works, so the conditional power_off is planned but never sent.
     api = Api(dict(status='active'), routes=SIZES)
-    result, _ = run(api, type='resize', droplet_id=101, size='s-2vcpu-4gb', allow_power_off=True)
+    result = run(api, type='resize', droplet_id=101, size='s-2vcpu-4gb', allow_power_off=True)
     assert result['planned'] == ['shutdown', 'power_off', 'resize', 'power_on']
     assert [a['type'] for a in result['actions']] == ['shutdown', 'resize', 'power_on']
     assert result['changed'] and 'steps' not in result
@@ -106,7 +106,7 @@ def test_the_result_keeps_the_plan_apart_from_what_ran():
 
 def test_check_mode_reports_the_plan_and_sends_nothing():
     api = Api(dict(status='active'))
-    result, _ = run(api, check_mode=True, type='power_off', droplet_id=101)
+    result = run(api, check_mode=True, type='power_off', droplet_id=101)
     assert result['changed'] and result['planned'] == ['power_off'] and result['actions'] == []
     assert api.posts == []
 
@@ -130,7 +130,7 @@ def test_a_pending_event_is_waited_out_and_the_plan_made_again_not_resent():
     api.routes[ACTIONS] = listing
     api.routes['/v2/actions'] = lambda params: dict(actions=[dict(theirs, status='completed')], links={})
     api.routes[DROPLET] = Replies(dict(droplet=droplet(status='active')), dict(droplet=droplet(status='off')))
-    result, _ = run(api, type='power_off', droplet_id=101)
+    result = run(api, type='power_off', droplet_id=101)
     assert len(api.posts) == 1  # the refused one; nothing was sent after the wait
     assert result['changed'] is False and result['actions'] == []
     assert "someone else's action" in result['msg']
@@ -139,7 +139,7 @@ def test_a_pending_event_is_waited_out_and_the_plan_made_again_not_resent():
 def test_two_runs_taking_the_same_snapshot_make_one():
     snapshots = Replies(dict(snapshots=[]), dict(snapshots=[dict(id=5, name='nightly')]))
     api = Api(refusals=[api_error(422, PENDING)], routes={DROPLET + '/snapshots': snapshots})
-    result, _ = run(api, type='snapshot', droplet_id=101, name='nightly')
+    result = run(api, type='snapshot', droplet_id=101, name='nightly')
     assert len(api.posts) == 1 and result['changed'] is False
     assert result['snapshot']['id'] == 5
 
@@ -154,3 +154,14 @@ def test_a_post_that_always_meets_a_pending_event_ends_at_the_deadline():
     assert module.clock.now <= module.deadline
     assert len(api.posts) <= 30  # paced: at least a second between tries
     assert module.report.as_result()['changed'] is False
+
+
+def test_a_snapshot_someone_took_between_our_read_and_our_post_is_not_taken_again():
+    # The review's case: two runs read the Droplet; the other's snapshot finished before our POST.
+    theirs = dict(id=9, type='snapshot', status='completed', started_at='2026-11-25T10:00:00Z', resource_id=101)
+    snapshots = Replies(dict(snapshots=[]), dict(snapshots=[dict(id=5, name='nightly')]))
+    api = Api(routes={DROPLET + '/snapshots': snapshots})
+    api.routes[ACTIONS] = lambda params: dict(actions=[theirs])
+    api.server_time = 1795600800.0  # our plan's read: the same second the other snapshot started
+    result = run(api, type='snapshot', droplet_id=101, name='nightly')
+    assert api.posts == [] and result['changed'] is False and result['snapshot']['id'] == 5
