@@ -13,8 +13,9 @@ An entry (``ActionType``) holds data:
   ``required``: those the type cannot do without. ``scopes``: the token scopes it needs (a 403
   names them). ``bulk``: ``POST /v2/droplets/actions?tag_name=`` accepts it. ``many``: it makes
   sense for a list of Droplets (``droplet_ids``). ``done_doc``: the "already done" rule in words.
-- ``requires_off``: the API refuses it on a running Droplet; with allow_power_off the single-Droplet
-  plan turns the Droplet off first and on again after.
+- ``off_first``: the API powers a running Droplet off itself for this action (hard); with
+  allow_power_off the single-Droplet plan shuts it down gracefully first (power_off if that fails)
+  and powers it on again after.
 - ``fallback``: the type sent when this one ended but its state did not show within
   graceful_timeout, if the user set allow_power_off (shutdown -> power_off).
 - ``status_after``: the status this action leaves (it shows a moment after the action completes),
@@ -42,7 +43,7 @@ UPDATE = ('droplet:update',)
 
 class ActionType:
     def __init__(self, name, summary, fields=(), required=(), bulk=False, many=False, scopes=UPDATE, done=None,
-                 done_doc=None, changes=None, preflight=None, instead=None, requires_off=False, fallback=None,
+                 done_doc=None, changes=None, preflight=None, instead=None, off_first=False, fallback=None,
                  status_after=None):
         self.name = name
         self.summary = summary
@@ -56,7 +57,7 @@ class ActionType:
         self.changes = changes or (lambda view: {})
         self.preflight = preflight
         self.instead = instead
-        self.requires_off = requires_off
+        self.off_first = off_first
         self.fallback = fallback
         self.status_after = status_after
         if (done is None) != (done_doc is None):
@@ -69,7 +70,7 @@ class ActionType:
     @property
     def powers_off(self):
         """allow_power_off (and graceful_timeout) mean something for this type."""
-        return bool(self.fallback or self.requires_off)
+        return bool(self.fallback or self.off_first)
 
     def body(self, params):
         """The JSON body for POST .../actions: ``type`` plus the fields the user set."""
@@ -232,7 +233,7 @@ ACTION_TYPES = dict((action.name, action) for action in (
                fields=('size', 'disk'), required=('size',), scopes=UPDATE + ('droplet:create',), done=_resize_done,
                done_doc='C(size_slug) is O(size) (with O(disk=true), the disk matches that size\'s too)',
                changes=lambda view: dict(size_slug=view.params['size']), preflight=_resize_preflight,
-               requires_off=True),
+               off_first=True),
     ActionType('rebuild', 'Rebuild from an image id or slug.',
                fields=('image',), required=('image',), scopes=UPDATE + ('droplet:admin',),
                changes=lambda view: dict(image=view.params['image']), preflight=_rebuild_preflight),

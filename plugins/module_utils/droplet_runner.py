@@ -33,11 +33,8 @@ def plan_steps(view, requested, params):
     steps = [(action.name, None)]
     if action.fallback and params['allow_power_off']:
         steps.append((action.fallback, IF_STILL_ON))
-    if action.requires_off and view.droplet.get('status') == 'active':
-        if not params['allow_power_off']:
-            raise Refused('%s needs Droplet %s powered off and it is active: power it off first, or set '
-                          'allow_power_off=true to shut it down (power_off if that fails), %s, then power it on'
-                          % (action.name, view.droplet['id'], action.name))
+    if action.off_first and params['allow_power_off'] and view.droplet.get('status') == 'active':
+        # Without this the API powers the Droplet off itself, hard; this gives the guest a graceful shutdown.
         steps = [('shutdown', None), ('power_off', IF_STILL_ON)] + steps + [('power_on', None)]
     return steps
 

@@ -152,8 +152,9 @@ options:
     description:
       - Only for V(shutdown) and V(resize); refused with other types.
       - V(shutdown), when the Droplet is still on O(graceful_timeout) seconds after a graceful shutdown, power it off.
-      - V(resize) of a running Droplet, shut it down (powering off if the shutdown does not work), resize it, then
-        power it on again. Without this option such a resize fails before any POST.
+      - V(resize) of a running Droplet, shut it down gracefully first (powering off if the shutdown does not work),
+        resize it, then power it on again. Without this option the resize is sent as it is and the API powers the
+        Droplet off itself (not gracefully) and on again, as DigitalOcean's own tests and C(doctl) show.
     type: bool
     default: false
   graceful_timeout:
@@ -202,7 +203,7 @@ EXAMPLES = r'''
         droplet_id: 3164444
         type: power_cycle
 
-    - name: Resize a running Droplet, turning it off and on again around the resize
+    - name: Resize a running Droplet, shutting it down gracefully first and powering it on after
       oceanops.droplets.droplet_action:
         droplet_id: 3164444
         type: resize

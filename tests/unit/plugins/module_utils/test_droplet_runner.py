@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import SingleDropletRun, plan_steps
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import DropletView
-from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import (
     PENDING, FakeClient, FakeModule, Replies, api_error, droplet, module_params)
@@ -40,13 +40,12 @@ def test_shutdown_with_allow_power_off_plans_a_conditional_power_off():
         ('shutdown', None), ('power_off', 'if_still_on')]
 
 
-def test_resize_of_a_running_droplet_is_refused_without_opt_in():
-    with pytest.raises(Refused) as caught:
-        plan(dict(status='active'), SIZES, type='resize', size='s-2vcpu-4gb')
-    assert 'allow_power_off' in str(caught.value)
+def test_resize_of_a_running_droplet_is_sent_as_it_is_by_default():
+    # DigitalOcean's own live tests resize a running Droplet; the API powers it off itself.
+    assert plan(dict(status='active'), SIZES, type='resize', size='s-2vcpu-4gb') == [('resize', None)]
 
 
-def test_resize_of_a_running_droplet_with_opt_in_restores_power():
+def test_resize_of_a_running_droplet_with_opt_in_shuts_down_gracefully_first_and_restores_power():
     steps = plan(dict(status='active'), SIZES, type='resize', size='s-2vcpu-4gb', allow_power_off=True)
     assert steps == [('shutdown', None), ('power_off', 'if_still_on'), ('resize', None), ('power_on', None)]
 
