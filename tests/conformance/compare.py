@@ -27,8 +27,8 @@ class Finding:
         self.tolerated, self.note = tolerated, note
 
     def __repr__(self):
-        return '%s %s: recorded %r, simulator %r%s' % (self.kind, self.where, self.recorded, self.replayed,
-                                                      ' (%s)' % self.note if self.note else '')
+        note = ' (%s)' % self.note if self.note else ''
+        return '%s %s: recorded %r, simulator %r%s' % (self.kind, self.where, self.recorded, self.replayed, note)
 
 
 class IdMaps:

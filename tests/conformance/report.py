@@ -41,8 +41,8 @@ def _exchanges(numbers):
 def _distinct_table(found):
     lines = ['| kind | where | recorded | simulator | note | exchanges |', '|---|---|---|---|---|---|']
     for (kind, where, recorded, replayed, note), numbers in found.items():
-        lines.append('| %s | `%s` | %s | %s | %s | %s |' % (kind, where, _cell(recorded), _cell(replayed), note or '',
-                                                           _exchanges(numbers)))
+        cells = (kind, where, _cell(recorded), _cell(replayed), note or '', _exchanges(numbers))
+        lines.append('| %s | `%s` | %s | %s | %s | %s |' % cells)
     return lines
 
 
@@ -60,8 +60,9 @@ def _exchange_line(result):
     kinds = collections.Counter(f.kind + ('' if f.tolerated else '!') for f in result['findings'])
     notes += ['%s x%d' % (kind, count) for kind, count in sorted(kinds.items())]
     replayed = '-' if result['replayed'] is None else result['replayed']
-    return '| %d | %s %s | %s | %s | %s | %s |' % (result['index'], result['method'], template(result['path']),
-                                                 result['recorded'], replayed, verdict(result), '; '.join(notes))
+    cells = (result['index'], result['method'], template(result['path']), result['recorded'], replayed, verdict(result),
+             '; '.join(notes))
+    return '| %d | %s %s | %s | %s | %s | %s |' % cells
 
 
 def markdown(record, meta, results):

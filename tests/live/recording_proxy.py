@@ -161,7 +161,8 @@ class RecordingProxy:
             return response.status, dict((k.lower(), v) for k, v in response.getheaders()), raw, None
         except (OSError, http.client.HTTPException) as error:
             message = 'proxy: upstream failed: %s' % type(error).__name__
-            return 502, {'content-type': 'application/json'}, json.dumps({'id': 'proxy_error', 'message': message}).encode(), message
+            body = json.dumps({'id': 'proxy_error', 'message': message}).encode()
+            return 502, {'content-type': 'application/json'}, body, message
         finally:
             connection.close()
 

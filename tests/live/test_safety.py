@@ -93,4 +93,3 @@ def test_redaction_leaves_timestamps_versions_and_slugs_alone():
              'time': '10:20:30', 'ids': [1, 2, 3], 'name': 'web-01.example.com'}
     assert redact(value, ['unused-secret']) == value
     assert find_addresses(repr(value)) == []
-
