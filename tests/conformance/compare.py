@@ -14,7 +14,7 @@ real API did (see ``Timeline``).
 SEMANTIC_DROPLET_FIELDS = ('name', 'status', 'locked', 'size_slug', 'tags')
 COMPARED_FEATURES = ('backups', 'ipv6')
 SEMANTIC_ACTION_FIELDS = ('type', 'status', 'resource_type')
-STATE_FIELDS = ('status', 'total')  # values that move with time: compared through the timeline
+STATE_FIELDS = ('status', 'locked', 'total')  # values that move with time: compared through the timeline
 RATELIMIT_HEADERS = ('ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset')
 TERMINAL = {'in-progress': ('completed', 'errored'), 'new': ('active',)}
 
@@ -210,8 +210,9 @@ class Timeline:
         for index, exchange in enumerate(exchanges):
             body = exchange.get('response_body')
             for kind, item, unused in entities(body, body, IdMaps()):
-                if 'status' in item:
-                    self.history.setdefault((kind, item.get('id'), 'status'), []).append((index, item['status']))
+                for field in STATE_FIELDS:
+                    if field in item:
+                        self.history.setdefault((kind, item.get('id'), field), []).append((index, item[field]))
             key = list_key(exchange)
             if key and isinstance(body, dict) and isinstance(body.get('meta'), dict):
                 self.history.setdefault(key, []).append((index, body['meta'].get('total')))

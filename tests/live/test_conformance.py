@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+import compare
 from conftest import records, replay
 
 
@@ -72,3 +73,55 @@ def test_an_error_is_compared_by_id_and_message(tmp_path):
     different = replay(str(doctored))
     assert different.returncode == 1, different.stdout
     assert "| error | `error message` | `'Droplet not found.'` |" in different.stdout
+
+
+# -- the comparison rules, on hand-made exchanges -----------------------------------------------------
+
+def droplet_read(droplet_id, status, locked=False):
+    return {'method': 'GET', 'path': '/v2/droplets/%d' % droplet_id, 'status': 200,
+            'response_body': {'droplet': {'id': droplet_id, 'name': 'd', 'status': status, 'locked': locked}}}
+
+
+def test_timing_tolerates_a_simulator_ahead_but_not_a_state_the_recording_never_reaches():
+    timeline = compare.Timeline([droplet_read(1, 'active'), droplet_read(1, 'off'), droplet_read(1, 'active')])
+    key = ('droplet', 1, 'status')
+    assert timeline.tolerates(key, 0, 'active', 'off', final=False)            # the next state: ahead
+    assert timeline.tolerates(key, 1, 'off', 'active', final=False) is None    # also the previous one: read again
+    assert timeline.tolerates(key, 1, 'off', 'active', final=True)             # still there at the end: ahead
+    assert timeline.tolerates(key, 0, 'active', 'archive', final=True) is None
+    action = {'method': 'GET', 'path': '/v2/actions/5', 'status': 200,
+              'response_body': {'action': {'id': 5, 'status': 'in-progress', 'type': 'power_off'}}}
+    ended = compare.Timeline([action])
+    assert ended.tolerates(('action', 5, 'status'), 0, 'in-progress', 'completed', final=True)
+    assert ended.tolerates(('action', 5, 'status'), 0, 'in-progress', 'errored', final=True)
+    assert ended.tolerates(('action', 5, 'status'), 0, 'completed', 'in-progress', final=True) is None
+
+
+def test_a_state_difference_is_tolerated_only_through_the_timeline():
+    exchanges = [droplet_read(1, 'active', locked=True), droplet_read(1, 'active')]
+    timeline, ids = compare.Timeline(exchanges), compare.IdMaps()
+    ahead = compare.compare_exchange(0, exchanges[0], 200, {}, exchanges[1]['response_body'], ids, timeline)
+    assert [(f.kind, f.tolerated) for f in ahead] == [('timing', True)]
+    wrong = compare.compare_exchange(1, exchanges[1], 200, {}, {'droplet': dict(exchanges[1]['response_body']['droplet'],
+                                                                                 status='off')}, ids, timeline)
+    assert [(f.kind, f.where, f.tolerated) for f in wrong] == [('state', 'droplet 1.status', False)]
+
+
+def test_shape_tolerates_null_but_not_a_changed_type_or_a_missing_key():
+    found = compare.compare_shape(compare.shape({'kernel': None, 'size': 1, 'tags': ['a'], 'x': {}}),
+                                  compare.shape({'kernel': {'id': 1}, 'size': '1', 'tags': [], 'y': 1}))
+    assert sorted((f.where, f.tolerated) for f in found) == [
+        ('body.kernel', True), ('body.size', False), ('body.x', False), ('body.y', False)]
+
+
+def test_someone_elses_actions_in_an_account_list_are_not_compared():
+    ids = compare.IdMaps()
+    ids.learn('droplet', 10, 110)
+    recorded = [{'id': 2, 'type': 'power_on', 'resource_type': 'droplet', 'resource_id': 10, 'status': 'completed'},
+                {'id': 1, 'type': 'create', 'resource_type': 'volume', 'resource_id': 99, 'status': 'completed'},
+                {'id': 0, 'type': 'reboot', 'resource_type': 'droplet', 'resource_id': 77, 'status': 'completed'}]
+    replayed = [{'id': 502, 'type': 'power_on', 'resource_type': 'droplet', 'resource_id': 110, 'status': 'completed'}]
+    pairs = compare.pair_actions(recorded, replayed, ids)
+    assert [(rec['id'], rep['id']) for rec, rep in pairs] == [(2, 502)]
+    compare.learn_ids({'actions': recorded}, {'actions': replayed}, ids)
+    assert ids.get('action', 2) == 502
