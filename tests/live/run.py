@@ -63,8 +63,8 @@ def announce(tag, size, conf):
     say('upstream %s, run tag %s' % (conf['upstream'], tag))
     say('will create %d Droplets: size %s (%s MiB, %s vCPU, the cheapest available in %s), image %s, tag %s'
         % (DROPLET_COUNT, size['slug'], size.get('memory'), size.get('vcpus'), conf['region'], conf['image'], tag))
-    say('cost: %s USD/hour each (price_hourly from GET /v2/sizes), at most %.5f USD per started hour for all %d; '
-        'a run takes about 10 minutes' % (size['price_hourly'], hourly * DROPLET_COUNT, DROPLET_COUNT))
+    say('cost: %s USD/hour each (price_hourly from GET /v2/sizes), at most %.5f USD per started hour for all %d '
+        '(they exist only while the run lasts)' % (size['price_hourly'], hourly * DROPLET_COUNT, DROPLET_COUNT))
     say('if this run is killed, delete what it left with: make live-cleanup TAG=%s' % tag)
 
 
