@@ -91,7 +91,8 @@ def live_env(upstream, **extra):
     """The environment of a dry live run: opt-in set, a fresh fake token, the simulator as upstream."""
     env = dict(os.environ, OCEANOPS_LIVE='yes', DIGITALOCEAN_TOKEN='dry-%s' % secrets.token_hex(16),
                OCEANOPS_LIVE_UPSTREAM=upstream, OCEANOPS_LIVE_POLL='0.2', PATH=BIN + os.pathsep + os.environ['PATH'])
-    for key in ('DIGITALOCEAN_API_URL', 'DIGITALOCEAN_ACCESS_TOKEN', 'DO_API_TOKEN'):
+    for key in ('DIGITALOCEAN_API_URL', 'DIGITALOCEAN_ACCESS_TOKEN', 'DO_API_TOKEN', 'DO_API_KEY', 'DO_OAUTH_TOKEN',
+                'OAUTH_TOKEN'):
         env.pop(key, None)
     env.update(extra)
     return env

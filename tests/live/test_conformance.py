@@ -102,8 +102,8 @@ def test_a_state_difference_is_tolerated_only_through_the_timeline():
     timeline, ids = compare.Timeline(exchanges), compare.IdMaps()
     ahead = compare.compare_exchange(0, exchanges[0], 200, {}, exchanges[1]['response_body'], ids, timeline)
     assert [(f.kind, f.tolerated) for f in ahead] == [('timing', True)]
-    wrong = compare.compare_exchange(1, exchanges[1], 200, {}, {'droplet': dict(exchanges[1]['response_body']['droplet'],
-                                                                                 status='off')}, ids, timeline)
+    turned_off = {'droplet': dict(exchanges[1]['response_body']['droplet'], status='off')}
+    wrong = compare.compare_exchange(1, exchanges[1], 200, {}, turned_off, ids, timeline)
     assert [(f.kind, f.where, f.tolerated) for f in wrong] == [('state', 'droplet 1.status', False)]
 
 
