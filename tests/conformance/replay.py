@@ -122,16 +122,20 @@ class Replayer:
 
     def seed(self, seeds):
         """Create the Droplets the recording uses without creating them, and map their ids."""
-        if not seeds:
-            return
-        specs = [dict(name=d['name'], tags=d.get('tags') or [], status=d['status'] if d.get('status') in ('active', 'off')
-                      else 'active', size=d.get('size_slug') or 's-1vcpu-1gb') for d in seeds]
-        request = urllib.request.Request(self.base_url + '/_sim/droplets', data=json.dumps({'droplets': specs}).encode(),
+        for recorded in seeds:
+            spec = dict(name=recorded['name'], tags=recorded.get('tags') or [],
+                        status=recorded['status'] if recorded.get('status') in ('active', 'off') else 'active')
+            try:
+                created = self.control_seed(dict(spec, size=recorded.get('size_slug') or 's-1vcpu-1gb'))
+            except urllib.error.HTTPError:  # a size the simulator's catalogue lacks: its default size instead
+                created = self.control_seed(spec)
+            self.ids.learn('droplet', recorded['id'], created['id'])
+
+    def control_seed(self, spec):
+        request = urllib.request.Request(self.base_url + '/_sim/droplets', data=json.dumps({'droplets': [spec]}).encode(),
                                          method='POST', headers={'Content-Type': 'application/json'})
         with self.opener.open(request, timeout=30) as response:
-            made = json.load(response)['droplets']
-        for recorded, created in zip(seeds, made):
-            self.ids.learn('droplet', recorded['id'], created['id'])
+            return json.load(response)['droplets'][0]
 
 
 def droplets_to_seed(exchanges):
