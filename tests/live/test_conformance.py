@@ -145,3 +145,28 @@ def test_droplets_the_recording_never_created_are_seeded_and_their_ids_mapped(si
     done = replay(record, '--action-seconds', '0.2', '--status-lag', '0.05')
     assert done.returncode == 0, done.stdout
     assert '- exchanges: 4; same: 4;' in done.stdout or '- exchanges: 4; same: 3; tolerated differences only: 1' in done.stdout
+
+
+def tag_listing(*droplets):
+    return {'method': 'GET', 'path': '/v2/droplets', 'query': {'tag_name': 'run'}, 'status': 200,
+            'response_body': {'droplets': [{'id': i, 'name': 'd%d' % i, 'status': 'active'} for i in droplets],
+                              'links': {}, 'meta': {'total': len(droplets)}}}
+
+
+def test_a_droplet_the_simulator_deleted_sooner_is_tolerated_only_if_the_recording_drops_it_later():
+    deleting = [tag_listing(1, 2), tag_listing(1), tag_listing()]
+    timeline, ids = compare.Timeline(deleting), compare.IdMaps()
+    sooner = compare.compare_exchange(0, deleting[0], 200, {}, deleting[2]['response_body'], ids, timeline)
+    assert sorted((f.kind, f.where, f.tolerated) for f in sooner) == [
+        ('timing', 'droplet 1', True), ('timing', 'droplet 2', True), ('timing', 'meta.total', True)]
+    kept = [tag_listing(1, 2), tag_listing(1, 2)]
+    lost = compare.compare_exchange(0, kept[0], 200, {}, tag_listing(1)['response_body'], ids, compare.Timeline(kept))
+    assert ('semantic', 'droplet 2', False) in [(f.kind, f.where, f.tolerated) for f in lost]
+
+
+def test_pagination_links_are_not_a_shape_difference():
+    one_page = {'method': 'GET', 'path': '/v2/actions', 'status': 200,
+                'response_body': {'actions': [], 'links': {'pages': {'next': 'x', 'last': 'y'}}, 'meta': {'total': 90}}}
+    found = compare.compare_exchange(0, one_page, 200, {}, {'actions': [], 'links': {}, 'meta': {'total': 2}},
+                                     compare.IdMaps(), compare.Timeline([one_page]))
+    assert [(f.where, f.tolerated) for f in found] == [('body.links.pages', True)]
