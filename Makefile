@@ -5,7 +5,8 @@ ANSIBLE_CORE ?= 2.21
 PYTHON ?= 3.13
 export ANSIBLE_CORE PYTHON
 
-.PHONY: test sanity target-pythons units integration pytest-suites ecosystem demo simulator bench docs test-matrix clean
+.PHONY: test sanity target-pythons units integration pytest-suites ecosystem demo simulator bench docs test-matrix clean \
+	test-live live-cleanup conformance
 
 # The README's test command: what CI runs.
 test: sanity target-pythons units integration pytest-suites ecosystem
@@ -43,6 +44,18 @@ bench:
 
 docs:
 	$(HARNESS)/docs.sh
+
+# Opt-in, on the real API (creates billed Droplets): only with DIGITALOCEAN_TOKEN and OCEANOPS_LIVE=yes. See docs/live.md.
+test-live:
+	$(HARNESS)/live.sh run
+
+# Delete what a crashed live run left: make live-cleanup TAG=oceanops-live-XXXXXXXX
+live-cleanup:
+	$(HARNESS)/live.sh cleanup "$(TAG)"
+
+# Replay a recording against the simulator and report the differences: make conformance RECORD=build/live/<tag>.jsonl
+conformance:
+	$(HARNESS)/conformance.sh "$(RECORD)"
 
 # sanity, units and integration on the oldest and the newest supported ansible-core.
 test-matrix:

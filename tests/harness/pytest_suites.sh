@@ -2,7 +2,7 @@
 # The suites that run outside ansible-test, each on its own so an empty or skipped suite is caught.
 # Add a suite by appending its directory to PYTEST_SUITES (here or on the make command line).
 source "$(dirname "$0")/env.sh"
-PYTEST_SUITES="${PYTEST_SUITES:-tests/simulator tests/contract tests/system}"
+PYTEST_SUITES="${PYTEST_SUITES:-tests/simulator tests/contract tests/system tests/live}"
 ensure_venv
 sync_copy
 if [ ! -f "$SPEC_DIR/droplet-actions.yaml" ]; then
