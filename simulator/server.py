@@ -115,6 +115,8 @@ class Handler(BaseHTTPRequestHandler):
             payload = answer.raw if answer.raw is not None else (
                 b'' if answer.body is None else json.dumps(answer.body).encode('utf-8'))
             logged = answer.body if answer.raw is None else answer.raw.decode('utf-8')
+            if head:
+                logged = None  # the client got the headers only
             sim.traffic.note(method, template, path, query, answer.status, body, logged,
                              request_content_type=self.headers.get('Content-Type'), response_headers=answer.headers,
                              fault=kind if kind in ('status', 'reset_after', 'delay', 'truncate', 'non_json') else None)

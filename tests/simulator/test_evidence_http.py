@@ -126,3 +126,12 @@ def test_the_mode_is_switched_through_the_control_api(make_api):
     assert running.sim.limiter.counted('test-token') == 4
     bad = requests.post(running.base + '/_sim/config', json={'rate_limit': {'mode': 'harsh'}}, timeout=5)
     assert bad.status_code == 400 and 'mode' in bad.json()['message']
+
+
+def test_a_head_is_recorded_without_the_body_it_did_not_send(make_api, tmp_path):
+    record = tmp_path / 'head.jsonl'
+    running = make_api(record_path=str(record))
+    assert requests.head(running.base + '/v2/account', headers=TOKEN, timeout=5).status_code == 200
+    line = json.loads(record.read_text().splitlines()[0])
+    assert (line['method'], line['status'], line['response_body']) == ('HEAD', 200, None)
+    assert running.stats()['requests'] == {'HEAD /v2/account': 1}
