@@ -15,7 +15,7 @@ if not __package__:  # run by path: import the package from its parent folder, n
     sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # pylint: disable=wrong-import-position
-from simulator import ratelimit, tls  # noqa: E402
+from simulator import ratelimit  # noqa: E402
 from simulator.server import Simulator, serve  # noqa: E402
 from simulator.state import TAG_BUSY_MODES, Config, Store  # noqa: E402
 
@@ -91,6 +91,7 @@ def tls_setup(args):
         sys.exit('--tls-cert and --tls-key go together')
     if not (args.tls or args.tls_cert):
         return None, None
+    from simulator import tls  # pylint: disable=import-outside-toplevel  # ssl and openssl only when asked for
     try:
         cert, key = (args.tls_cert, args.tls_key) if args.tls_cert else tls.generate_certificate()
         return tls.server_context(cert, key), os.path.abspath(cert)
