@@ -205,6 +205,15 @@ class Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 256  # many Ansible forks connect at once
 
+    def handle_error(self, request, client_address):
+        """A client that fails the TLS handshake (plain http on an https port) is one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if self.scheme == 'https' and isinstance(error, OSError):  # ssl.SSLError is an OSError
+            reason = getattr(error, 'reason', None) or error
+            print('TLS handshake failed from %s: %s' % (client_address[0], reason), file=sys.stderr, flush=True)
+            return
+        super().handle_error(request, client_address)
+
 
 class Server6(Server):
     address_family = socket.AF_INET6

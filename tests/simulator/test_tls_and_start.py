@@ -73,8 +73,11 @@ def test_tls_generates_a_certificate_and_prints_its_path(tmp_path):
             requests.get(sim.base + '/v2/account', headers=TOKEN, timeout=5)  # not trusted by default
         with pytest.raises(requests.exceptions.ConnectionError):
             requests.get(sim.base.replace('https:', 'http:') + '/v2/account', headers=TOKEN, timeout=5)
+        assert requests.get(sim.base + '/v2/account', headers=TOKEN, verify=cert, timeout=5).status_code == 200
     finally:
         assert sim.stop() == 0
+    # a plain-http client on the TLS port is one line in the output, not a traceback
+    assert 'Traceback' not in sim.output() and 'TLS handshake failed' in sim.output()
 
 
 def test_tls_takes_a_given_certificate_and_key(tmp_path):
