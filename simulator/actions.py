@@ -81,14 +81,14 @@ def resize(store, droplet, body):
     grow_disk = body.get('disk', False)
     if not isinstance(grow_disk, bool):
         raise refuse('disk must be true or false.')
-    if droplet['_power'] != 'off':
-        raise refuse('Droplet must be powered off before resizing.')
+    # A running Droplet is accepted: the API powers it off for the resize itself (doctl's resize help;
+    # DigitalOcean's own live tests resize a freshly created, running Droplet). It keeps its power state.
     memory, vcpus, disk = catalog.SIZE_TABLE[slug][:3]
     if slug == droplet['size_slug'] and (not grow_disk or disk == droplet['disk']):
         raise refuse('Droplet is already this size.')
     if disk < droplet['disk']:
         # a disk can never shrink: a Droplet whose disk grew cannot go back to a smaller-disk size
-        raise refuse("Size can not decrease size of Droplet's disk image.")
+        raise refuse('This size is not available because it has a smaller disk.')
 
     def apply(store, droplet):
         droplet.update(memory=memory, vcpus=vcpus, size_slug=slug, size=catalog.size(slug))
@@ -135,6 +135,9 @@ def rename(store, droplet, body):
 
 
 def change_kernel(store, droplet, body):
+    if droplet['kernel'] is None:  # "Only applies to Droplets with externally managed kernels" (API docs)
+        raise refuse('This Droplet uses an internally managed kernel; change_kernel applies only to Droplets '
+                     'with externally managed kernels.')
     kernel_id = body.get('kernel')
     if kernel_id is None:
         raise refuse('kernel is required to change a Droplet\'s kernel.')

@@ -40,9 +40,10 @@ def match(method, path):
 class Request:
     """What a route sees of one request."""
 
-    def __init__(self, method, path, query, base_url, body=None, forced_outcome=None):
+    def __init__(self, method, path, query, base_url, body=None, forced_outcome=None, strict=True):
         self.method, self.path, self.query, self.base_url = method, path, query, base_url
         self.body = body
+        self.strict = strict  # paging bounds refused as the spec has them (else clamped, the old leniency)
         self.forced_outcome = forced_outcome  # 'errored' / 'stuck' from a random action fault
 
     def json_body(self):
@@ -70,12 +71,20 @@ class NewestFirst:
 
 
 def page_window(request):
-    """(page, per_page) from the query: per_page is 20 by default and at most 200, as on the API."""
+    """(page, per_page) from the query: per_page 20 by default; the spec's bounds are per_page 1..200, page >= 1.
+
+    The API's answer out of bounds is not documented (no evidence): strict mode refuses with a 400 naming
+    the parameter; lenient mode clamps, as this simulator used to.
+    """
     try:
         page = int(request.query.get('page', 1))
         per_page = int(request.query.get('per_page', DEFAULT_PER_PAGE))
     except ValueError:
         raise bad_request('page and per_page must be integers.')
+    if request.strict and not 1 <= per_page <= MAX_PER_PAGE:
+        raise bad_request('per_page must be between 1 and %d, not %d.' % (MAX_PER_PAGE, per_page))
+    if request.strict and page < 1:
+        raise bad_request('page must be 1 or more, not %d.' % page)
     return max(1, page), min(MAX_PER_PAGE, max(1, per_page))
 
 
@@ -102,4 +111,4 @@ def paginate(request, key, items, render=None):
 
 def register_all():
     """Import the route modules once, so their @route decorators fill ROUTES."""
-    from simulator import api_droplets, api_resources  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel
+    from simulator import api_droplets, api_readonly, api_resources  # noqa: F401  pylint: disable=unused-import,import-outside-toplevel

@@ -5,6 +5,7 @@ from simulator.actions import BULK_TYPES, NAME_PATTERN
 from simulator.api import NewestFirst, paginate, route
 from simulator.common import bad_request, not_found, refuse
 from simulator.api_resources import TAG_PATTERN
+from simulator.state import PENDING_EVENT
 
 ACCOUNT = {'droplet_limit': 10000, 'floating_ip_limit': 10, 'volume_limit': 100, 'email': 'sammy@example.com',
            'name': 'Sammy the Simulated Shark', 'uuid': 'b6fc48dbf6d9906cace5f3c78dc9851e757381ef',
@@ -134,8 +135,11 @@ def post_tag_action(store, request):
         raise refuse('The action type %s cannot be performed on tagged Droplets; supported types: %s.'
                      % (body.get('type'), ', '.join(BULK_TYPES)))
     droplets = store.droplets_tagged(tag)
-    if any(store.is_locked(droplet) for droplet in droplets):
-        raise refuse('Droplet already has a pending event.')
+    busy_mode = store.config.tag_busy
+    if busy_mode == 'refuse' and any(store.is_locked(droplet) for droplet in droplets):
+        raise refuse(PENDING_EVENT)
+    if busy_mode == 'skip':
+        droplets = [droplet for droplet in droplets if not store.is_locked(droplet)]
     actions = [dict(store.start_action(droplet, body, bulk=True, outcome=request.forced_outcome))
                for droplet in droplets]
     return 201, {'actions': actions}

@@ -95,8 +95,10 @@ def delete_snapshot(store, request, snapshot_id):
 # -- kernels and the catalog ------------------------------------------------------------------
 @route('GET', '/v2/droplets/{droplet_id}/kernels')
 def list_kernels(store, request, droplet_id):
-    store.droplet_or_404(droplet_id)
-    return 200, paginate(request, 'kernels', [catalog.kernel(entry[0]) for entry in catalog.KERNELS])
+    droplet = store.droplet_or_404(droplet_id)
+    # a Droplet with an internal kernel (kernel null, every Droplet since March 2017) has none to choose from
+    offered = [] if droplet['kernel'] is None else [catalog.kernel(entry[0]) for entry in catalog.KERNELS]
+    return 200, paginate(request, 'kernels', offered)
 
 
 @route('GET', '/v2/sizes')

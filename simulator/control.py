@@ -5,8 +5,9 @@ No auth, no rate limit, not counted, not logged, not recorded. Errors are 400 {"
 
 import re
 
-from simulator import backups, catalog, faults
+from simulator import backups, catalog, faults, ratelimit
 from simulator.common import ApiError, known_keys
+from simulator.state import TAG_BUSY_MODES
 
 ROUTES = []
 
@@ -123,8 +124,13 @@ def patch_droplet(sim, query, body, droplet_id):
 @control_route('POST', '/_sim/config')
 def configure(sim, query, body):
     config = sim.store.config
-    known_keys('config', body, ('action_seconds', 'status_lag_seconds', 'shutdown_ignored', 'rate_limit'))
-    known_keys('rate_limit', body.get('rate_limit') or {}, ('per_minute', 'per_hour'))
+    known_keys('config', body, ('action_seconds', 'status_lag_seconds', 'shutdown_ignored', 'rate_limit', 'tag_busy',
+                                'strict_validation'))
+    limits = known_keys('rate_limit', body.get('rate_limit') or {}, ('per_minute', 'per_hour', 'mode'))
+    if limits.get('mode', ratelimit.MODES[0]) not in ratelimit.MODES:
+        raise ValueError('rate_limit mode must be one of %s' % ', '.join(ratelimit.MODES))
+    if body.get('tag_busy', TAG_BUSY_MODES[0]) not in TAG_BUSY_MODES:
+        raise ValueError('tag_busy must be one of %s' % ', '.join(TAG_BUSY_MODES))
     if 'action_seconds' in body:
         seconds = body['action_seconds']
         updates = seconds if isinstance(seconds, dict) else {'default': seconds}
@@ -133,12 +139,16 @@ def configure(sim, query, body):
         config.status_lag = float(body['status_lag_seconds'])
     if 'shutdown_ignored' in body:
         config.shutdown_ignored = bool(body['shutdown_ignored'])
-    if 'rate_limit' in body:
-        sim.limiter.per_minute = int(body['rate_limit'].get('per_minute', sim.limiter.per_minute))
-        sim.limiter.per_hour = int(body['rate_limit'].get('per_hour', sim.limiter.per_hour))
+    config.tag_busy = body.get('tag_busy', config.tag_busy)
+    config.strict_validation = bool(body.get('strict_validation', config.strict_validation))
+    sim.limiter.per_minute = int(limits.get('per_minute', sim.limiter.per_minute))
+    sim.limiter.per_hour = int(limits.get('per_hour', sim.limiter.per_hour))
+    sim.limiter.mode = limits.get('mode', sim.limiter.mode)
     return 200, {'action_seconds': config.action_seconds, 'status_lag_seconds': config.status_lag,
-                 'shutdown_ignored': config.shutdown_ignored,
-                 'rate_limit': {'per_minute': sim.limiter.per_minute, 'per_hour': sim.limiter.per_hour}}
+                 'shutdown_ignored': config.shutdown_ignored, 'tag_busy': config.tag_busy,
+                 'strict_validation': config.strict_validation,
+                 'rate_limit': {'per_minute': sim.limiter.per_minute, 'per_hour': sim.limiter.per_hour,
+                                'mode': sim.limiter.mode}}
 
 
 @control_route('POST', '/_sim/faults')

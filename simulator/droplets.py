@@ -102,7 +102,8 @@ class DropletMixin:
 
     def droplet_view(self, droplet):
         view = public(droplet)
-        view['locked'] = self.is_locked(droplet)
+        # an admin lock only: DigitalOcean keeps ``locked`` false while actions run (droplet_kit issue 218)
+        view['locked'] = droplet['_forced_lock']
         return view
 
     def droplet_or_404(self, droplet_id):

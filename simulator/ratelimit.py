@@ -5,6 +5,10 @@ made (a sliding window, not a reset on the hour); ``ratelimit-limit`` is the hou
 ``ratelimit-remaining`` what is left of it, ``ratelimit-reset`` the Unix time the oldest counted
 request expires. The burst limit (250 a minute) answers 429 with ``ratelimit-remaining: 0`` and a
 ``retry-after`` in seconds; the hourly limit answers 429 until ``ratelimit-reset``.
+
+Whether a refused request counts is not documented, so both readings exist: ``lenient`` (the
+default) counts only admitted requests; ``strict`` counts a 429 against the minute as well, so a
+client that retries at once keeps itself out until it waits a whole minute.
 """
 
 import collections
@@ -12,9 +16,14 @@ import math
 import time
 
 
+MODES = ('lenient', 'strict')
+
+
 class RateLimiter:
-    def __init__(self, per_minute=250, per_hour=5000, clock=time.time):
-        self.per_minute, self.per_hour, self.clock = per_minute, per_hour, clock
+    def __init__(self, per_minute=250, per_hour=5000, clock=time.time, mode='lenient'):
+        if mode not in MODES:
+            raise ValueError('rate limit mode must be one of %s, not %r' % (', '.join(MODES), mode))
+        self.per_minute, self.per_hour, self.clock, self.mode = per_minute, per_hour, clock, mode
         self.windows = {}  # token -> (times in the last minute, times in the last hour), oldest first
 
     def clear(self):
@@ -42,12 +51,18 @@ class RateLimiter:
         if len(hour) >= self.per_hour:
             return False, self._headers(hour, now, remaining=0)
         if len(minute) >= self.per_minute:
+            if self.mode == 'strict':
+                minute.append(now)  # the refusal itself counts: the window moves on with each retry
             headers = self._headers(hour, now, remaining=0)
-            headers['retry-after'] = str(max(1, int(math.ceil(minute[0] + 60 - now))))
+            headers['retry-after'] = str(max(1, int(math.ceil(minute[len(minute) - self.per_minute] + 60 - now))))
             return False, headers
         minute.append(now)
         hour.append(now)
         return True, self._headers(hour, now)
+
+    def counted(self, token):
+        """How many requests of ``token`` count against the current minute."""
+        return len(self._window(token, self.clock())[0])
 
     def peek(self, token):
         """The headers for ``token`` without counting a request (answers that never reached the API)."""

@@ -16,67 +16,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from simulator import api, control
 from simulator.common import ApiError
-from simulator.faults import Faults
-from simulator.ratelimit import RateLimiter
-from simulator.state import Config, Store
-from simulator.traffic import Traffic
+from simulator.instance import CONTENT_TYPE_MESSAGE, HTML_502, Simulator, error_body, is_json_media_type
+
+__all__ = ('Simulator', 'serve')  # Simulator lives in instance.py; callers import both from here
 
 api.register_all()
-
-ERROR_IDS = {400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 422: 'unprocessable_entity',
-             429: 'too_many_requests', 500: 'server_error', 502: 'bad_gateway', 503: 'service_unavailable',
-             504: 'gateway_timeout'}
-ERROR_MESSAGES = {401: 'Unable to authenticate you', 404: 'The resource you were accessing could not be found.',
-                  429: 'API Rate limit exceeded.', 500: 'Unexpected server-side error',
-                  502: 'Bad gateway: the server received an invalid response.',
-                  503: 'The service is temporarily unavailable. Please try again later.',
-                  504: 'Gateway timeout: the server did not answer in time.'}
-HTML_502 = (b'<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad Gateway</h1>'
-            b'<p>The upstream server sent an invalid answer.</p></body></html>\n')
-
-
-class Simulator:
-    """Everything one running simulator holds; request handlers reach it through ``server.sim``."""
-
-    def __init__(self, store, tokens=(), per_minute=250, per_hour=5000, record_path=None, fault_rate=0.0,
-                 fault_seed=None, quiet=True):
-        self.store = store
-        self.lock = store.lock
-        self.cli_tokens = set(tokens)
-        self.tokens = set(tokens)
-        self.revoked = set()
-        self.limits = (per_minute, per_hour)
-        self.limiter = RateLimiter(per_minute, per_hour, clock=store.clock)
-        self.random_faults = (fault_rate, fault_seed)
-        self.faults = Faults(fault_rate, fault_seed)
-        self.traffic = Traffic(record_path)
-        self.defaults = {'action_seconds': store.config.action_seconds['default'], 'status_lag': store.config.status_lag}
-        self.quiet = quiet
-
-    def token(self, header):
-        """The bearer token if it is accepted, else None."""
-        scheme, unused, token = (header or '').partition(' ')
-        token = token.strip()
-        if scheme.lower() != 'bearer' or not token or token in self.revoked:
-            return None
-        return token if not self.tokens or token in self.tokens else None
-
-    def reset(self):
-        """Back to the start: no Droplets, actions, log, faults; settings from the command line."""
-        fresh = Store(Config(self.defaults['action_seconds'], self.defaults['status_lag']), clock=self.store.clock)
-        fresh.lock = self.lock
-        self.store = fresh
-        self.traffic.clear()
-        self.faults = Faults(*self.random_faults)
-        self.limiter = RateLimiter(self.limits[0], self.limits[1], clock=fresh.clock)
-        self.tokens = set(self.cli_tokens)
-        self.revoked.clear()
-
-
-def error_body(status, request_id, message=None, error_id=None):
-    return {'id': error_id or ERROR_IDS.get(status, 'error'), 'message': message or ERROR_MESSAGES.get(status, 'Error'),
-            'request_id': request_id}
-
 
 class Answer:
     """One computed response: status, headers, JSON body (or raw bytes for the HTML fault)."""
@@ -101,6 +45,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self.dispatch('GET')
 
+    def do_HEAD(self):  # the spec: a GET's status and headers, without the body
+        self.dispatch('HEAD')
+
     def do_POST(self):
         self.dispatch('POST')
 
@@ -118,18 +65,18 @@ class Handler(BaseHTTPRequestHandler):
         path = parts.path.rstrip('/') or '/'
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         host, port = self.server.server_address[:2]
-        base_url = 'http://%s:%d' % ('[%s]' % host if ':' in host else host, port)
+        base_url = '%s://%s:%d' % (self.server.scheme, '[%s]' % host if ':' in host else host, port)
         if path == '/_sim' or path.startswith('/_sim/'):
             body, bad_json = self.read_body()
             sim = self.server.sim
             with sim.lock:
                 sim.store.advance()
                 status, payload = control.handle(sim, method, path, query, None if bad_json else body, bad_json)
-            return self.send(Answer(status, {}, payload))
+            return self.send(Answer(status, {}, payload), head=method == 'HEAD')
         return self.serve_api(self.server.sim, method, path, query, base_url)
 
     def read_body(self):
-        """(decoded JSON or raw text or None, whether it was bad JSON)."""
+        """(decoded JSON or raw text or None when there is none, whether it was bad JSON)."""
         if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():
             raw = self.read_chunked()
         else:
@@ -153,7 +100,8 @@ class Handler(BaseHTTPRequestHandler):
             self.rfile.readline()
 
     def serve_api(self, sim, method, path, query, base_url):
-        template, handler, params = api.match(method, path)
+        head = method == 'HEAD'
+        template, handler, params = api.match('GET' if head else method, path)
         with sim.lock:
             fault = sim.faults.pick(method, path)
             kind = fault['kind'] if fault else None
@@ -167,6 +115,8 @@ class Handler(BaseHTTPRequestHandler):
             payload = answer.raw if answer.raw is not None else (
                 b'' if answer.body is None else json.dumps(answer.body).encode('utf-8'))
             logged = answer.body if answer.raw is None else answer.raw.decode('utf-8')
+            if head:
+                logged = None  # the client got the headers only
             sim.traffic.note(method, template, path, query, answer.status, body, logged,
                              request_content_type=self.headers.get('Content-Type'), response_headers=answer.headers,
                              fault=kind if kind in ('status', 'reset_after', 'delay', 'truncate', 'non_json') else None)
@@ -176,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(float(fault.get('delay', 1.0)))
         if kind == 'reset_after':  # the request took effect; the client never hears of it
             return self.drop()
-        return self.send(answer, payload, truncate=kind == 'truncate')
+        return self.send(answer, payload, truncate=kind == 'truncate', head=head)
 
     def answer(self, sim, method, path, query, base_url, handler, params, body, bad_json, fault):
         request_id = str(uuid.uuid4())
@@ -200,10 +150,14 @@ class Handler(BaseHTTPRequestHandler):
             return Answer(429, headers, error_body(429, request_id))
         if handler is None:
             return Answer(404, headers, error_body(404, request_id))
+        strict = sim.store.config.strict_validation
+        if strict and (body is not None or bad_json) and not is_json_media_type(self.headers.get('Content-Type')):
+            return Answer(400, headers, error_body(400, request_id, CONTENT_TYPE_MESSAGE))
         if bad_json:
             return Answer(400, headers, error_body(400, request_id, 'Unable to parse the request body as JSON.'))
         outcome = {'action_error': 'errored', 'action_stuck': 'stuck'}.get(kind)
-        request = api.Request(method, path, query, base_url, body, forced_outcome=outcome)
+        request = api.Request('GET' if method == 'HEAD' else method, path, query, base_url, body,
+                              forced_outcome=outcome, strict=strict)
         try:
             status, response = handler(sim.store, request, **params)
             return Answer(status, headers, response)
@@ -217,7 +171,7 @@ class Handler(BaseHTTPRequestHandler):
             return Answer(500, headers, error_body(500, request_id))
 
     # -- responses ------------------------------------------------------------------------------
-    def send(self, answer, payload=None, truncate=False):
+    def send(self, answer, payload=None, truncate=False, head=False):
         if payload is None:
             payload = b'' if answer.body is None else json.dumps(answer.body).encode('utf-8')
         self.send_response(answer.status)
@@ -228,6 +182,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header('Content-Type', answer.headers.get('Content-Type', 'application/json; charset=utf-8'))
         self.send_header('Content-Length', str(len(payload)))
         self.end_headers()
+        if head:  # a GET's Content-Length and Content-Type, and no body
+            return None
         if truncate:  # a cut-off body under a Content-Length that promised all of it
             self.wfile.write(payload[:max(1, len(payload) // 2)])
             return self.drop()
@@ -244,19 +200,36 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class Server(ThreadingHTTPServer):
+    scheme = 'http'
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256  # many Ansible forks connect at once
+
+    def handle_error(self, request, client_address):
+        """A client that fails the TLS handshake (plain http on an https port) is one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if self.scheme == 'https' and isinstance(error, OSError):  # ssl.SSLError is an OSError
+            reason = getattr(error, 'reason', None) or error
+            print('TLS handshake failed from %s: %s' % (client_address[0], reason), file=sys.stderr, flush=True)
+            return
+        super().handle_error(request, client_address)
 
 
 class Server6(Server):
     address_family = socket.AF_INET6
 
 
-def serve(sim, host='127.0.0.1', port=0):
-    """Start serving ``sim`` on a background thread; returns the server (``server_address``, ``shutdown()``)."""
+def serve(sim, host='127.0.0.1', port=0, tls_context=None):
+    """Start serving ``sim`` on a background thread; returns the server (``server_address``, ``shutdown()``).
+
+    With ``tls_context`` (an ssl.SSLContext) it serves HTTPS; each TLS handshake happens in the connection's
+    own thread, so a slow client never holds up the others. Raises OSError when the port cannot be had.
+    """
     server_class = Server6 if ':' in host else Server
     server = server_class((host, port), Handler)
+    if tls_context is not None:
+        server.socket = tls_context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
+        server.scheme = 'https'
     server.sim = sim
     thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True)
     thread.start()

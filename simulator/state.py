@@ -23,10 +23,17 @@ class Config:
         self.action_seconds = {'default': float(action_seconds)}
         self.status_lag = float(status_lag)
         self.shutdown_ignored = False
+        self.tag_busy = 'refuse'        # by tag with busy Droplets: 'refuse', 'skip' or 'errored' (TAG_BUSY_MODES)
+        self.strict_validation = True   # Content-Type and paging bounds as the spec has them
 
     def duration(self, action_type):
         return float(self.action_seconds.get(action_type, self.action_seconds['default']))
 
+
+# How a by-tag action treats tagged Droplets that are busy (no evidence: see docs/simulator.md):
+# refuse the whole request with the pending-event 422, skip them, or give each an action that ends errored.
+TAG_BUSY_MODES = ('refuse', 'skip', 'errored')
+PENDING_EVENT = 'Droplet already has a pending event.'
 
 # What a tag can hold here: the store's tables of that name, and the tag's resource kinds in the API.
 TAGGABLE = ('droplets', 'images')
@@ -82,15 +89,18 @@ class Store(droplets.DropletMixin):
     def start_action(self, droplet, body, bulk=False, outcome=None):
         """Validate and start one action; raises ApiError exactly as the API refuses it.
 
-        ``bulk``: by tag, a Droplet the action cannot apply to gets an errored action instead of
-        failing the whole request. ``outcome``: 'errored' or 'stuck' forced by a fault.
+        ``bulk``: by tag, a Droplet the action cannot apply to (or a busy one, which the caller lets
+        through only in the 'errored' tag_busy mode) gets an errored action instead of failing the whole
+        request. ``outcome``: 'errored' or 'stuck' forced by a fault.
         """
         action_type = body.get('type')
         rule = RULES.get(action_type)
         if rule is None:
             raise refuse('You specified an invalid action type: %s.' % action_type)
         if self.is_locked(droplet):
-            raise refuse('Droplet already has a pending event.')
+            if not bulk:
+                raise refuse(PENDING_EVENT)
+            return self._record_action(droplet, action_type, None, 'errored', holds=False)
         try:
             apply = rule(self, droplet, body)
         except ApiError:
@@ -113,7 +123,8 @@ class Store(droplets.DropletMixin):
                 return scripted['outcome']
         return None
 
-    def _record_action(self, droplet, action_type, apply, outcome):
+    def _record_action(self, droplet, action_type, apply, outcome, holds=True):
+        """``holds``: the action makes its Droplet busy (not so for one errored at once on a busy Droplet)."""
         now = self.clock()
         slug = droplet['region']['slug']
         action = {'id': next(self.action_ids), 'status': 'in-progress', 'type': action_type, 'started_at': stamp(now),
@@ -125,7 +136,8 @@ class Store(droplets.DropletMixin):
         if action_type != 'create':
             counts = self.action_counts.setdefault(droplet['id'], {})
             counts[action_type] = counts.get(action_type, 0) + 1
-        droplet['_pending'] = action['id']
+        if holds:
+            droplet['_pending'] = action['id']
         if outcome != 'stuck':  # a stuck action never ends and keeps its Droplet locked
             self.at(now + self.config.duration(action_type), lambda: self._finish(action, apply, outcome))
         return action

@@ -14,7 +14,12 @@ from openapi_core.testing import MockRequest, MockResponse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SPEC_NAME = 'droplet-actions.yaml'
+FULL_SPEC_NAME = 'digitalocean-public.v2.yaml'
 LOCAL_SERVER = 'http://127.0.0.1:8080'
+# Read-only lists the simulator serves for other tools, beyond the Droplet subset: their GET operations
+# (and every component they reference) are taken from the full spec next to the subset.
+EXTRA_GET_PATHS = ('/v2/firewalls', '/v2/volumes', '/v2/account/keys', '/v2/projects', '/v2/projects/default',
+                   '/v2/vpcs')
 
 
 def spec_path():
@@ -36,10 +41,43 @@ def spec_path():
                        'repository, or set DO_OPENAPI_SPEC (file) or DO_OPENAPI_DIR (folder)' % SPEC_NAME)
 
 
+def _references(node):
+    """Every '#/components/...' reference inside ``node``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == '$ref' and isinstance(value, str):
+                yield value
+            else:
+                yield from _references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _references(value)
+
+
+def add_operations(spec, full, paths):
+    """Copy the GET operations of ``paths`` from ``full`` into ``spec``, with the components they need."""
+    pending = []
+    for path in paths:
+        spec['paths'][path] = {'get': full['paths'][path]['get']}
+        pending.extend(_references(spec['paths'][path]))
+    while pending:
+        section, name = pending.pop().split('/')[2:4]
+        target = spec['components'].setdefault(section, {})
+        if name not in target:
+            target[name] = full['components'][section][name]
+            pending.extend(_references(target[name]))
+
+
+def load_yaml(path):
+    loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)  # the full spec is 2.4 MB
+    with open(path) as handle:
+        return yaml.load(handle, Loader=loader)  # nosec: a safe loader
+
+
 def load_spec_dict(server_url=LOCAL_SERVER):
     """The spec as a dict, with the known quirks of the published spec patched."""
-    with open(spec_path()) as handle:
-        spec = yaml.safe_load(handle)
+    spec = load_yaml(spec_path())
+    add_operations(spec, load_yaml(os.path.join(os.path.dirname(spec_path()), FULL_SPEC_NAME)), EXTRA_GET_PATHS)
     # Quirk: the discriminator mapping lists change_backup_policy but droplet_action.type's enum
     # does not, so a strict validator would reject every change_backup_policy request.
     type_enum = spec['components']['schemas']['droplet_action']['properties']['type']['enum']

@@ -19,7 +19,7 @@ def settled(api, droplet_id):
     return droplet(api, droplet_id)
 
 
-def test_an_action_runs_locked_then_completes_and_the_status_follows_late(api):
+def test_an_action_runs_then_completes_and_the_status_follows_late(api):
     api.configure(action_seconds={'default': 0.3}, status_lag_seconds=1.0)
     target = api.seed(count=1)[0]
     response = act(api, target['id'], type='power_off')
@@ -29,7 +29,7 @@ def test_an_action_runs_locked_then_completes_and_the_status_follows_late(api):
     assert (action['resource_id'], action['resource_type'], action['region_slug']) == (target['id'], 'droplet', 'nyc3')
     assert action['region']['slug'] == 'nyc3'
     busy = droplet(api, target['id'])
-    assert busy['locked'] is True and busy['status'] == 'active'
+    assert busy['locked'] is False and busy['status'] == 'active'  # locked is an admin lock only
     again = act(api, target['id'], type='reboot')
     assert again.status_code == 422
     assert again.json() == {'id': 'unprocessable_entity', 'message': 'Droplet already has a pending event.',
@@ -49,7 +49,7 @@ def test_the_status_lag_counts_from_the_end_of_the_action_not_from_the_first_loo
     assert droplet(api, target['id'])['status'] == 'off'
 
 
-# The API shows nothing different after these: the Droplet must simply be as it was, and unlocked.
+# The API shows nothing different after these: the Droplet must simply be as it was.
 SHOWS_NO_CHANGE = ('reboot', 'password_reset', 'restore')
 SIXTEEN = [
     ('power_on', {}, {'status': 'off'}, lambda d: d['status'] == 'active'),
@@ -87,7 +87,7 @@ def test_each_action_type_completes_and_changes_the_droplet(api, action_type, bo
     assert response.status_code == 201, response.text
     action = response.json()['action']
     assert action['type'] == action_type and action['status'] == 'in-progress'
-    assert droplet(api, target['id'])['locked'] is True
+    assert droplet(api, target['id'])['locked'] is False  # busy shows as a pending event, never as locked
     busy = act(api, target['id'], type='password_reset')
     assert busy.status_code == 422 and busy.json()['message'] == 'Droplet already has a pending event.'
     if action_type not in SHOWS_NO_CHANGE:
@@ -156,15 +156,14 @@ def test_a_disk_that_grew_never_shrinks(api):
     api.wait_action(act(api, target['id'], type='resize', size='s-2vcpu-2gb', disk=True).json()['action']['id'])
     assert droplet(api, target['id'])['disk'] == 60
     refused = act(api, target['id'], type='resize', size='s-1vcpu-2gb')
-    assert refused.status_code == 422 and 'decrease' in refused.json()['message']
+    assert refused.status_code == 422 and 'smaller disk' in refused.json()['message']
     flexible = act(api, target['id'], type='resize', size='s-2vcpu-4gb')  # CPU and RAM only: allowed
     assert flexible.status_code == 201
 
 
 @pytest.mark.parametrize('body, state, fragment', [
-    ({'type': 'resize', 'size': 's-2vcpu-4gb'}, {}, 'must be powered off'),
     ({'type': 'resize', 'size': 's-1vcpu-1gb'}, {'status': 'off'}, 'already this size'),
-    ({'type': 'resize', 'size': 's-1vcpu-512mb-10gb'}, {'status': 'off'}, 'decrease'),
+    ({'type': 'resize', 'size': 's-1vcpu-512mb-10gb'}, {}, 'This size is not available because it has a smaller disk.'),
     ({'type': 'resize', 'size': 'm-64vcpu-huge'}, {'status': 'off'}, 'invalid size'),
     ({'type': 'resize'}, {'status': 'off'}, 'size is required'),
     ({'type': 'rebuild'}, {}, 'image is required'),
@@ -172,8 +171,9 @@ def test_a_disk_that_grew_never_shrinks(api):
     ({'type': 'rebuild', 'image': 'docker-20-04'}, {'size': 's-1vcpu-512mb-10gb'}, 'disk of at least 25 GB'),
     ({'type': 'rename'}, {}, 'name is required'),
     ({'type': 'rename', 'name': 'under_score!'}, {}, 'Name is invalid'),
-    ({'type': 'change_kernel'}, {}, 'kernel is required'),
-    ({'type': 'change_kernel', 'kernel': 1}, {}, 'invalid kernel'),
+    ({'type': 'change_kernel'}, {'kernel_id': 7515}, 'kernel is required'),
+    ({'type': 'change_kernel', 'kernel': 1}, {'kernel_id': 7515}, 'invalid kernel'),
+    ({'type': 'change_kernel', 'kernel': 7516}, {}, 'internally managed kernel'),
     ({'type': 'restore'}, {'backups': True, 'backup_count': 1}, 'image is required'),
     ({'type': 'restore', 'image': 129211873}, {'backups': True, 'backup_count': 1}, 'not a backup of this Droplet'),
     ({'type': 'change_backup_policy', 'backup_policy': {'hour': 4}}, {}, 'not enabled'),
@@ -247,7 +247,7 @@ def test_create_single_and_multiple_droplets(api):
     assert response.status_code == 202
     created = response.json()
     new = created['droplet']
-    assert (new['status'], new['locked'], new['region']['slug'], new['memory']) == ('new', True, 'ams3', 2048)
+    assert (new['status'], new['locked'], new['region']['slug'], new['memory']) == ('new', False, 'ams3', 2048)
     assert {'ipv6', 'monitoring'} <= set(new['features']) and new['tags'] == ['app']
     link = created['links']['actions'][0]
     assert link['rel'] == 'create' and link['href'] == '%s/v2/actions/%d' % (api.base, link['id'])
@@ -288,4 +288,5 @@ def test_scripted_action_outcomes(api):
     stuck = act(api, target['id'], type='power_off').json()['action']
     time.sleep(0.4)
     assert api.call('GET', '/v2/actions/%d' % stuck['id']).json()['action']['status'] == 'in-progress'
-    assert droplet(api, target['id'])['locked'] is True and droplet(api, target['id'])['status'] == 'active'
+    assert droplet(api, target['id'])['locked'] is False and droplet(api, target['id'])['status'] == 'active'
+    assert act(api, target['id'], type='reboot').json()['message'] == 'Droplet already has a pending event.'
