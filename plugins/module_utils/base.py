@@ -94,7 +94,8 @@ class DigitalOceanModule:
         parts = urlsplit(url)
         if '@' in parts.netloc:
             self.redact.add(parts.password)
-            self.redact.add(parts.username)
+            if len(parts.username or '') >= 8:  # a token put where a user name goes; a short name is no secret
+                self.redact.add(parts.username)
             self.fail('api_url must not contain a user name or password (user:password@): the API is authenticated '
                       'by api_token only; got %s' % _without_userinfo(parts))
         if parts.scheme not in ('http', 'https') or not parts.hostname:
