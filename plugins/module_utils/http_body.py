@@ -13,6 +13,8 @@ import zlib
 # The largest body accepted, counted after decompression. A page of 200 Droplets is about 1 MiB.
 MAX_BODY_BYTES = 32 * 1024 * 1024
 READ_CHUNK_BYTES = 64 * 1024
+# Decompressed bytes produced per step, so that one compressed chunk never inflates all at once.
+INFLATE_STEP_BYTES = 1024 * 1024
 
 # Objects whose ``id`` the caller relies on; lists under these keys hold such objects.
 OBJECTS_WITH_ID = frozenset(['droplet', 'action', 'image', 'snapshot', 'kernel', 'backup'])
@@ -50,11 +52,11 @@ def read_body(response, deadline, clock, limit=MAX_BODY_BYTES):
         chunk = read(READ_CHUNK_BYTES, decode_content=False)
         if not chunk:
             break
-        data = inflater.feed(chunk, limit - size)
-        size += len(data)
-        if size > limit:
-            raise BodyError('is larger than the %d-byte limit (after decompression)' % limit)
-        parts.append(data)
+        for data in inflater.feed(chunk, limit - size):
+            size += len(data)
+            if size > limit:
+                raise BodyError('is larger than the %d-byte limit (after decompression)' % limit)
+            parts.append(data)
     if clock() > deadline:
         raise BodyError('did not arrive in time', late=True)
     inflater.finish()
@@ -74,13 +76,22 @@ class _Inflater:
             raise BodyError('has an unsupported Content-Encoding %r' % name[:40])
 
     def feed(self, chunk, room):
+        """Yield the decompressed pieces of ``chunk``, each at most INFLATE_STEP_BYTES, stopping
+        once more than ``room`` bytes came out (enough to know the limit is passed)."""
         if self._decoder is None:
-            return chunk
-        try:
-            # At most room + 1 bytes: enough to know the limit is passed, never more in memory.
-            return self._decoder.decompress(chunk, max(room, 0) + 1)
-        except zlib.error as error:
-            raise BodyError('is not valid compressed data (%s)' % error)
+            yield chunk
+            return
+        data = chunk
+        while room >= 0:
+            try:
+                piece = self._decoder.decompress(data, INFLATE_STEP_BYTES)
+            except zlib.error as error:
+                raise BodyError('is not valid compressed data (%s)' % error)
+            room -= len(piece)
+            yield piece
+            data = self._decoder.unconsumed_tail
+            if not data and len(piece) < INFLATE_STEP_BYTES:
+                return  # a full piece may leave output pending in zlib: ask once more
 
     def finish(self):
         if self._decoder is not None and not self._decoder.eof:

@@ -103,6 +103,14 @@ def test_compressed_bodies_are_read(encoding, compress):
     assert client.get('/v2/droplets/5', expect='droplet') == dict(id=5)
 
 
+@pytest.mark.parametrize('size', [1024 * 1024 - 40, 2 * 1024 * 1024, 3 * 1024 * 1024 + 7])
+def test_a_large_honest_gzip_body_is_read_whole(size):
+    # Decompression goes in 1 MiB steps: a body of several steps (or exactly two) is read whole.
+    body = b'{"droplet": {"id": 5, "pad": "' + b'ab' * ((size - 40) // 2) + b'"}}'
+    client, session, clock = make_client([Reply(200, raw=gzip.compress(body), headers={'Content-Encoding': 'gzip'}, chunk=999)])
+    assert client.get('/v2/droplets/5', expect='droplet')['id'] == 5
+
+
 @pytest.mark.parametrize('encoding, raw', [('br', b'xx'), ('gzip', gzip.compress(b'{"a": 1}')[:-9]), ('gzip', b'nope')])
 def test_an_unknown_or_broken_encoding_is_an_error(encoding, raw):
     client, session, clock = make_client([Reply(200, raw=raw, headers={'Content-Encoding': encoding})])
