@@ -115,7 +115,11 @@ def origin_of(url):
         return None
     if not parts.hostname:
         return None
-    return parts.scheme.lower(), parts.hostname.lower(), port
+    try:  # requests sends an internationalised host name in its ASCII (IDNA) form
+        host = parts.hostname.encode('idna').decode('ascii').lower()
+    except UnicodeError:
+        host = parts.hostname.lower()
+    return parts.scheme.lower(), host, port
 
 
 def show_origin(origin):
@@ -276,6 +280,9 @@ class DigitalOceanClient:
                 if limit is not None and yielded >= limit:
                     return
             path, query = guard.next_page(data, key)
+
+    def deadline_passed(self):
+        return self.deadline is not None and self._clock() >= self.deadline
 
     # -- machinery ----------------------------------------------------------------------------
     def _call(self, method, path, params=None, body=None, expect=None, whole=False):
@@ -501,8 +508,7 @@ class _PageGuard:
             raise self.fail('the API linked to a page it had already sent')
         self.seen.add(_page_key(path, query))
         self._check_count()
-        client = self.client
-        if client.deadline is not None and client._clock() >= client.deadline:
+        if self.client.deadline_passed():
             raise self.fail('the task deadline set by wait_timeout passed while the API kept linking to more pages',
                             DeadlineExceeded)
         return path, query

@@ -61,11 +61,13 @@ def test_a_list_must_hold_objects_with_ids(body):
     assert client.get('/v2/droplets/1/actions', expect='actions') == [dict(id=1)]
 
 
-def test_a_policy_needs_no_id_and_a_size_list_no_ids():
+def test_a_policy_needs_no_id_a_size_list_no_ids_and_policies_are_a_map():
     client, session, clock = make_client([Reply(200, dict(policy=dict(plan='weekly'))),
-                                          Reply(200, dict(sizes=[dict(slug='s-1vcpu-1gb')]))])
+                                          Reply(200, dict(sizes=[dict(slug='s-1vcpu-1gb')])),
+                                          Reply(200, dict(policies={'1': dict(droplet_id=1)}))])
     assert client.get('/v2/droplets/1/backups/policy', expect='policy') == dict(plan='weekly')
     assert client.get('/v2/sizes', expect='sizes') == [dict(slug='s-1vcpu-1gb')]
+    assert client.get('/v2/droplets/backups/policies', expect='policies') == {'1': dict(droplet_id=1)}
 
 
 @pytest.mark.parametrize('raw, headers', [
