@@ -8,6 +8,11 @@ DigitalOcean (Droplets, their actions, pagination), enough for the real modules 
 rate-limit headers, Retry-After variants, malformed 2xx, a POST answered 504 and applied later,
 a 422 "pending event" forever, a wrong Content-Type). Every request is recorded (method, path,
 query, headers, the address it arrived on, body), so a test can say what was sent where.
+
+For runner-level tests: ``api.honest(request)`` is the honest answer a responder may build on,
+``api.start_action(droplet_id, type)`` starts an action as the API would (``applied_later`` uses it
+to apply a POST after answering 504), ``api.actions`` holds every action started, and a rule with
+``times=n`` misbehaves n times and then lets the honest API answer.
 """
 
 import gzip
@@ -252,6 +257,14 @@ def not_found():
 def answer(status=200, body=None, headers=None, raw=None, **options):
     """Always the same reply."""
     return lambda api, request: Reply(status, body, headers, raw, **options)
+
+
+def honest_after(seconds):
+    """The honest answer, ``seconds`` late (a slow API, a POST whose answer arrives after the timeout)."""
+    def respond(api, request):
+        time.sleep(seconds)
+        return api.honest(request)
+    return respond
 
 
 def redirect(status, location):
