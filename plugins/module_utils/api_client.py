@@ -35,7 +35,7 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.http_body import (
-    MAX_BODY_BYTES, BodyError, checked, decode_json, read_body)
+    BodyError, checked, decode_json, read_body)
 from ansible_collections.oceanops.droplets.plugins.module_utils.redact import Redactor
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import (
     backoff_delay, jittered_server_delay, server_requested_delay)
@@ -330,7 +330,10 @@ class DigitalOceanClient:
         self._count(method, path)
         try:
             response, content = self._exchange(method, path, params, body)
-        except _TRANSPORT_ERRORS as exc:
+        # What an exchange may raise short of a bug: its body, requests, urllib3 and the socket, or a
+        # value (URL, header) that http.client or urllib3 refused.
+        except (BodyError, requests.exceptions.RequestException, Urllib3Error, HTTPException, OSError, ValueError,
+                OverflowError) as exc:
             return self._transport_failure(method, path, exc, unsafe)
         self._note_headers(response.headers)
         status = response.status_code
@@ -461,18 +464,11 @@ class DigitalOceanClient:
             return
         if self.deadline is not None and self._clock() + delay > self.deadline:
             raise DeadlineExceeded(
-                'Stopped before %s %s: waiting for the rate-limit reset (%d requests left in the hourly quota, '
+                'Stopped before %s %s: waiting for the rate-limit reset (%s requests left in the hourly quota, '
                 'reset in %.0f s) would need %.1f s more, past the task deadline set by wait_timeout'
                 % (method, path, remaining, max(0.0, reset_at - time.time()), delay), method=method, path=path)
         self._sleep(delay)
 
-
-# What an exchange may raise short of a bug: its body, requests, urllib3 and the socket, or a value
-# (URL, header) that http.client or urllib3 refused.
-_TRANSPORT_ERRORS = tuple(klass for klass in (
-    BodyError, getattr(requests, 'RequestException', None), Urllib3Error, HTTPException, OSError, ValueError,
-    OverflowError)
-    if klass is not None)
 
 # Outcomes of one attempt.
 _OK, _RETRY, _FAIL = 'ok', 'retry', 'fail'

@@ -67,10 +67,12 @@ def secret_forms(secret):
 
 def _percent_pattern(secret):
     """A regex matching ``secret`` with any of its characters percent-encoded, in either hex case."""
+    def either_case(digit):
+        return '[%s%s]' % (digit.upper(), digit.lower())
+
     def encoded(char):
-        return ''.join('%%[%s%s][%s%s]' % (hex_pair[0].upper(), hex_pair[0].lower(), hex_pair[1].upper(),
-                                             hex_pair[1].lower())
-                       for hex_pair in ('%02x' % byte for byte in bytearray(char.encode('utf-8'))))
+        pairs = ('%02x' % byte for byte in bytearray(char.encode('utf-8')))
+        return ''.join('%' + either_case(pair[0]) + either_case(pair[1]) for pair in pairs)
     return re.compile(''.join('(?:%s|%s)' % (re.escape(char), encoded(char)) for char in secret))
 
 

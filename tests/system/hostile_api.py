@@ -154,7 +154,7 @@ class HostileAPI:
 
     def seed(self, count=1, status='active', name='web', tag=None):
         made = []
-        for _ in range(count):
+        for _number in range(count):
             droplet_id = next(self._ids)
             droplet = dict(id=droplet_id, name=name if count == 1 else '%s-%d' % (name, droplet_id), status=status,
                            locked=False, features=[], size_slug='s-1vcpu-1gb', disk=25, kernel=None, backup_ids=[],
@@ -236,12 +236,13 @@ class HostileAPI:
     def page(self, request, key, items):
         page = int(request.query.get('page', 1))
         per_page = min(200, int(request.query.get('per_page', 20)))
-        chosen = [public(item) for item in items[(page - 1) * per_page:page * per_page]]
+        first = (page - 1) * per_page
+        chosen = [public(item) for item in items[first:first + per_page]]
         links = {}
         if page * per_page < len(items):
             query = dict(request.query, page=str(page + 1), per_page=str(per_page))
-            links = dict(pages=dict(next='%s%s?%s' % (self.base, request.path,
-                                                       '&'.join('%s=%s' % kv for kv in sorted(query.items())))))
+            encoded = '&'.join('%s=%s' % pair for pair in sorted(query.items()))
+            links = dict(pages=dict(next='%s%s?%s' % (self.base, request.path, encoded)))
         return Reply(200, {key: chosen, 'links': links, 'meta': dict(total=len(items))})
 
 
@@ -315,7 +316,7 @@ def gzip_bomb(inflated_bytes=1 << 30):
         packed_block = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
         tail = packer.compress(suffix) + packer.flush()
         crc = zlib.crc32(prefix)
-        for _ in range(count):
+        for _number in range(count):
             crc = zlib.crc32(block, crc)
         crc = zlib.crc32(suffix, crc)
         size = len(prefix) + count * len(block) + len(suffix)

@@ -4,7 +4,7 @@ import pytest
 
 from hostile_api import acted_then_malformed, answer, gzip_bomb, gzipped, malformed
 import hostile_api
-from hostile_checks import api, run_checked, run_in_subprocess  # noqa: F401  (fixtures)
+from hostile_checks import api, run_checked, run_in_subprocess  # noqa: F401 pylint: disable=unused-import
 
 PEAK_RSS_LIMIT_MIB = 200
 

@@ -62,8 +62,8 @@ def misbehaviour():
     timeout=st.integers(1, 2),
     wait_timeout=st.integers(1, 2),
 )
-def test_whatever_the_api_does_the_invariants_hold(behaviour, method, path, times, task, by_name, token_padding,
-                                                    timeout, wait_timeout):
+def test_whatever_the_api_does_the_invariants_hold(
+        behaviour, method, path, times, task, by_name, token_padding, timeout, wait_timeout):
     api, trap = HostileAPI(action_seconds=0.2), HostileAPI(host='127.0.0.2')
     try:
         droplet = api.seed(status='active' if task[1].get('type') != 'power_on' else 'off')[0]

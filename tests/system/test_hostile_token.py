@@ -5,7 +5,7 @@ import json
 import pytest
 
 from hostile_api import HostileAPI, next_link, redirect
-from hostile_checks import api, run_checked, trap  # noqa: F401  (fixtures)
+from hostile_checks import api, run_checked, trap  # noqa: F401 pylint: disable=unused-import
 from module_call import TOKEN, run
 
 
