@@ -199,6 +199,10 @@ class HostileAPI:
                 return Reply(201, dict(action=self.start_action(droplet_id, (request.json() or {}).get('type'))))
             mine = [a for a in self.actions.values() if a['resource_id'] == droplet_id]
             return self.page(request, 'actions', sorted(mine, key=lambda a: -a['id']))
+        if path == '/v2/droplets/actions' and method == 'POST':
+            tagged = [d['id'] for d in self.droplets.values() if request.query.get('tag_name') in d['tags']]
+            action_type = (request.json() or {}).get('type')
+            return Reply(201, dict(actions=[self.start_action(droplet_id, action_type) for droplet_id in tagged]))
         if path == '/v2/droplets' and method == 'GET':
             listed = [d for d in self.droplets.values()
                       if request.query.get('name') in (None, d['name'])
