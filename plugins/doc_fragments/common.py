@@ -16,7 +16,14 @@ options:
       - DigitalOcean API token (a personal access token or an OAuth token).
       - When not set, the first of the environment variables E(DIGITALOCEAN_TOKEN), E(DIGITALOCEAN_ACCESS_TOKEN),
         E(DO_API_TOKEN), E(DO_API_KEY), E(DO_OAUTH_TOKEN) and E(OAUTH_TOKEN) that is set is used.
-      - The token is never logged, returned or shown in an error.
+      - Whitespace around the token (the newline that C(echo secret | ansible-vault encrypt_string) leaves at its
+        end) is stripped. A token with whitespace, a control character or a non-ASCII character inside it is
+        refused before any request, with a message that does not show it.
+      - The token is sent only to the scheme, host and port of O(api_url), in an C(Authorization) header (C(Bearer) scheme).
+        Redirects are never followed and pagination links to another origin are refused; a C(.netrc) entry never
+        replaces it.
+      - The token is never logged, returned or shown in an error; every failure message and result passes through
+        a redactor that removes it, also in its escaped, URL-encoded and base64 forms.
     type: str
     aliases: [oauth_token]
   api_url:
@@ -24,11 +31,16 @@ options:
       - Base URL of the DigitalOcean API, without a path.
       - Point it at the local simulator (for example V(http://127.0.0.1:8080)) to run playbooks with no account.
       - Falls back to the environment variable E(DIGITALOCEAN_API_URL).
+      - A user name or password (C(user:pass@)), a query or a fragment is refused before any request.
+      - A plain C(http://) URL never goes through a proxy from the environment (E(HTTP_PROXY), E(ALL_PROXY)), which
+        would read the token in clear. An C(https://) URL honours E(HTTPS_PROXY), through which the token stays encrypted.
     type: str
     default: https://api.digitalocean.com
   timeout:
     description:
-      - Seconds to wait for each HTTP response before treating the request as failed.
+      - Seconds one HTTP exchange may take in all, from sending the request to the last byte of the response
+        body, before it is treated as failed. A server that sends its answer slowly cannot stretch it.
+      - From 1 to 3600.
     type: int
     default: 30
   validate_certs:
@@ -50,6 +62,12 @@ notes:
     C(Retry-After) and C(ratelimit-reset). A rate-limited request (HTTP 429) is retried until
     O(wait_timeout), other failures at most six times. A POST that may already have been carried out
     is never sent again blindly; the module reads the Droplet's recent actions first.
+  - Errors that no retry can mend (TLS certificate verification, an invalid header, URL or port) fail at once.
+    C(Retry-After) is read as seconds or as an HTTP date; a value below 1 s waits 1 s, one past the task deadline
+    fails at once.
+  - Limits that hold whatever the API answers, as docs/security.md explains, are a response body of at most 32 MiB after
+    decompression; a listing stops with an error when a next link repeats a page, leaves the API's origin or
+    /v2/, goes past what C(meta.total) allows, or passes 500 pages.
 '''
 
     # Options of the modules that can wait for actions.
@@ -65,6 +83,9 @@ options:
   wait_timeout:
     description:
       - Seconds to wait in all, counted on a monotonic clock from the start of the task.
+      - It is also the deadline of every loop of the API client (pages, retries, rate-limit pacing), so the task ends
+        within O(wait_timeout) + O(timeout) + a few seconds whatever the API does, saying what it was waiting for.
+      - From 1 to 86400.
       - Polling starts at 0.5 s, reaches 2 s after about six seconds and then grows to 10% of the
         time already waited (at most 60 s), so the end of an action is noticed within
         max(2 s, 10% of its length) with few requests.

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 import ipaddress
 import platform
+import traceback
 
 from urllib.parse import urlsplit
 
@@ -16,8 +17,9 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import (
-    COLLECTION_VERSION, DEFAULT_API_URL, REQUESTS_IMPORT_ERROR, DigitalOceanAPIError, DigitalOceanClient)
+    COLLECTION_VERSION, DEFAULT_API_URL, REQUESTS_IMPORT_ERROR, DigitalOceanAPIError, DigitalOceanClient, check_token)
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure
+from ansible_collections.oceanops.droplets.plugins.module_utils.redact import Redactor
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
 
@@ -31,6 +33,10 @@ COMMON_ARGUMENT_SPEC = dict(
     validate_certs=dict(type='bool', default=True),
     allow_insecure_http=dict(type='bool', default=False),
 )
+
+# Upper bounds: past them a value is a typo, and a huge one would overflow the clock arithmetic.
+MAX_TIMEOUT_SECONDS = 3600
+MAX_WAIT_TIMEOUT_SECONDS = 86400
 
 WAIT_ARGUMENT_SPEC = dict(
     wait=dict(type='bool', default=True),
@@ -54,12 +60,15 @@ class DigitalOceanModule:
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
         self.params = self.module.params
         self.report = TaskReport(check_mode=self.module.check_mode)
+        self.client = None
+        # Made first: every failure from here on goes through it.
+        self.redact = Redactor(self.params.get('api_token'))
         if REQUESTS_IMPORT_ERROR:
             self.module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
         self._check_common_options()
         self.client = DigitalOceanClient(
             self.params['api_url'], self.params['api_token'], timeout=self.params['timeout'],
-            validate_certs=self.params['validate_certs'],
+            validate_certs=self.params['validate_certs'], redactor=self.redact,
             user_agent='oceanops.droplets/%s (ansible-core %s; python %s)' % (
                 COLLECTION_VERSION, ANSIBLE_VERSION, platform.python_version()))
         self.waiter = Waiter(self.client)
@@ -68,17 +77,37 @@ class DigitalOceanModule:
 
     def _check_common_options(self):
         params = self.params
-        if not params['api_token']:
+        if not (params['api_token'] or '').strip():
             self.fail('api_token is required: set it, or one of the environment variables %s' % ', '.join(TOKEN_ENV_VARS))
-        for option in ('timeout', 'wait_timeout'):
-            if params[option] is not None and params[option] <= 0:
-                self.fail('%s must be a positive number of seconds, got %s' % (option, params[option]))
+        try:
+            params['api_token'] = check_token(params['api_token'])
+        except ValueError as refused:
+            self.fail(str(refused))
+        for option, ceiling in (('timeout', MAX_TIMEOUT_SECONDS), ('wait_timeout', MAX_WAIT_TIMEOUT_SECONDS)):
+            value = params[option]
+            if value is not None and not 0 < value <= ceiling:
+                self.fail('%s must be a positive number of seconds, at most %d, got %s' % (option, ceiling, value))
         self._check_api_url(params['api_url'])
 
     def _check_api_url(self, url):
-        parts = urlsplit(url or '')
+        url = url or ''
+        parts = urlsplit(url)
+        if '@' in parts.netloc:
+            self.redact.add(parts.password)
+            if len(parts.username or '') >= 8:  # a token put where a user name goes; a short name is no secret
+                self.redact.add(parts.username)
+            self.fail('api_url must not contain a user name or password (user:password@): the API is authenticated '
+                      'by api_token only; got %s' % _without_userinfo(parts))
         if parts.scheme not in ('http', 'https') or not parts.hostname:
             self.fail('api_url must be an http(s) URL such as %s, got %r' % (DEFAULT_API_URL, url))
+        if any(char.isspace() or ord(char) < 0x20 or ord(char) == 0x7f for char in url):
+            self.fail('api_url must not contain whitespace or control characters, got %r' % url)
+        if parts.query or parts.fragment or url.endswith(('?', '#')):
+            self.fail('api_url must not have a query (?...) or fragment (#...), got %r' % url)
+        try:
+            parts.port
+        except ValueError:
+            self.fail('api_url has an invalid port (1 to 65535), got %r' % url)
         if parts.path not in ('', '/'):
             self.fail('api_url must not have a path (the module adds /v2/...), got %r' % url)
         if parts.scheme == 'http' and not _is_loopback(parts.hostname) and not self.params['allow_insecure_http']:
@@ -104,11 +133,12 @@ class DigitalOceanModule:
         return ()
 
     def fail(self, msg, **extra):
+        """The one way out on failure: msg and every result value pass through the redactor."""
         result = self.report.as_result()
         result.update(extra)
-        if getattr(self, 'client', None) is not None:  # a failure says what it spent too
+        if self.client is not None:  # a failure says what it spent too
             result['api_requests'] = self.client.stats['requests']
-        self.module.fail_json(msg=msg, **result)
+        self.module.fail_json(msg=self.redact(msg), **self.redact.data(result))
 
     def run(self):
         try:
@@ -122,12 +152,20 @@ class DigitalOceanModule:
             self.fail(str(timeout), waited_seconds=round(timeout.waited or 0, 1))
         except TaskFailure as failure:
             self.fail(str(failure))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as error:
+            # An answer of a shape nobody foresaw: still one failure, redacted, with the report so far.
+            self.fail('Unexpected error: %s: %s' % (type(error).__name__, error), exception=traceback.format_exc())
         result = self.report.as_result()
         result['api_requests'] = self.client.stats['requests']
-        self.module.exit_json(**result)
+        self.module.exit_json(**self.redact.data(result))
 
     def execute(self):  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _without_userinfo(parts):
+    """The URL with everything before '@' in its authority cut out, for messages."""
+    return '%s://%s%s' % (parts.scheme, parts.netloc.rsplit('@', 1)[1], parts.path)
 
 
 def _is_loopback(host):

@@ -7,13 +7,18 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import math
 import random
 import time
+from email.utils import parsedate_to_datetime
 
 RETRY_BASE_SECONDS = 0.5
 RETRY_CAP_SECONDS = 30.0
 # A server-requested wait longer than this is not honoured blindly: the caller's deadline decides.
 RETRY_AFTER_CAP_SECONDS = 120.0
+# A server-requested wait shorter than this (0, negative, a tiny fraction) is raised to it: a
+# Retry-After of 0 must not turn a 429 into a request storm.
+RETRY_AFTER_FLOOR_SECONDS = 1.0
 
 # Jitter added to a server-requested wait: 10 % of it, at most this many seconds.
 SERVER_DELAY_JITTER_CAP_SECONDS = 1.0
@@ -37,17 +42,36 @@ def server_requested_delay(headers, now=None):
     """Seconds the server asked us to wait, from Retry-After or ratelimit-reset; None if neither.
 
     DigitalOcean sends ``ratelimit-reset`` as a Unix time on every response and may send
-    ``Retry-After`` (seconds) with a 429. Both are honoured, capped at RETRY_AFTER_CAP_SECONDS.
+    ``Retry-After`` with a 429, as seconds or as an HTTP-date (RFC 9110). Any readable value is
+    kept between RETRY_AFTER_FLOOR_SECONDS and RETRY_AFTER_CAP_SECONDS (infinity is the cap); an
+    unreadable one (NaN, text) counts as absent. The caller's deadline is the final ceiling.
     """
     if now is None:
         now = time.time()
-    retry_after = _as_float(headers.get('Retry-After'))
+    retry_after = retry_after_seconds(headers.get('Retry-After'), now)
     if retry_after is not None:
-        return min(max(retry_after, 0.0), RETRY_AFTER_CAP_SECONDS)
+        return _bounded(retry_after)
     reset_at = _as_float(headers.get('ratelimit-reset'))
-    if reset_at is not None and headers.get('ratelimit-remaining') in ('0', 0):
-        return min(max(reset_at - now, 0.0), RETRY_AFTER_CAP_SECONDS)
+    if reset_at is not None and str(headers.get('ratelimit-remaining')).strip() == '0':
+        return _bounded(reset_at - now)
     return None
+
+
+def retry_after_seconds(value, now):
+    """A Retry-After header as seconds from ``now`` (may be negative or infinite); None if unreadable."""
+    if value is None:
+        return None
+    seconds = _as_float(value)
+    if seconds is not None:
+        return seconds
+    try:
+        return parsedate_to_datetime(str(value)).timestamp() - now
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _bounded(seconds):
+    return min(max(seconds, RETRY_AFTER_FLOOR_SECONDS), RETRY_AFTER_CAP_SECONDS)
 
 
 def poll_interval(elapsed):
@@ -75,6 +99,7 @@ def _as_float(value):
     if value is None:
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return None if math.isnan(number) else number

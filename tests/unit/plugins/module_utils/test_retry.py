@@ -64,3 +64,23 @@ def test_ratelimit_reset_used_only_when_quota_is_spent():
     headers['ratelimit-remaining'] = '40'
     assert server_requested_delay(headers, now=1000) is None
     assert server_requested_delay({}, now=1000) is None
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('0', 1.0), ('-5', 1.0), ('0.2', 1.0), ('2.5', 2.5), ('-inf', 1.0), ('inf', RETRY_AFTER_CAP_SECONDS),
+    ('1e400', RETRY_AFTER_CAP_SECONDS),
+])
+def test_retry_after_seconds_are_kept_between_floor_and_cap(value, expected):
+    # Retry-After 0 or negative gave no delay at all (115 requests in 5 s).
+    assert server_requested_delay({'Retry-After': value}, now=1000) == expected
+
+
+@pytest.mark.parametrize('value', ['NaN', 'nan', 'later', '', '  '])
+def test_an_unreadable_retry_after_counts_as_absent(value):
+    # NaN crashed the module.
+    assert server_requested_delay({'Retry-After': value}, now=1000) is None
+
+
+def test_retry_after_as_an_http_date():
+    assert server_requested_delay({'Retry-After': 'Wed, 21 Oct 2015 07:28:30 GMT'}, now=1445412480) == 30.0
+    assert server_requested_delay({'Retry-After': 'Wed, 21 Oct 2015 07:28:00 GMT'}, now=1445412480 + 50) == 1.0
