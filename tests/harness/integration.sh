@@ -2,6 +2,25 @@
 # ansible-test integration against a simulator started here and stopped on exit. The simulator
 # records every API exchange; the contract tests validate that record against the OpenAPI spec.
 source "$(dirname "$0")/env.sh"
+
+# render_template TEMPLATE OUT NAME=VALUE...: copy TEMPLATE to OUT with each ${NAME} replaced by its
+# VALUE (taken literally); fail if one is left outside a comment, so a new key cannot go out unset.
+render_template() {
+  local template="$1" out="$2" line pair
+  shift 2
+  : >"$out"
+  while IFS= read -r line || [ -n "$line" ]; do
+    for pair in "$@"; do
+      line="${line//"\${${pair%%=*}}"/"${pair#*=}"}"
+    done
+    printf '%s\n' "$line" >>"$out"
+  done <"$template"
+  if grep -n '^[^#]*[$][{]' "$out" >&2; then
+    echo "$template: no value for the placeholders above" >&2
+    exit 1
+  fi
+}
+
 ensure_venv
 install_get_pip_standin
 sync_copy
@@ -9,13 +28,10 @@ RECORD="$BUILD/integration-record.jsonl"
 rm -f "$RECORD"
 serve_simulator "$BUILD/sim.port" "$BUILD/simulator.log" --action-seconds 0.3 --status-lag 0.2 --record "$RECORD" --quiet
 TOKEN="sim-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-cat >"$COLLECTION_COPY/tests/integration/integration_config.yml" <<YAML
-do_api_url: $SIM_URL
-do_api_token: $TOKEN
-do_simulator: true
-do_sim_control_url: $SIM_URL/_sim
-do_resource_prefix: oceanops-it-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')
-YAML
+render_template "$ROOT/tests/integration/integration_config.yml.template" \
+  "$COLLECTION_COPY/tests/integration/integration_config.yml" \
+  DO_API_URL="$SIM_URL" DO_API_TOKEN="$TOKEN" DO_SIMULATOR=true DO_SIM_CONTROL_URL="$SIM_URL/_sim" \
+  DO_RESOURCE_PREFIX="oceanops-it-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 cd "$COLLECTION_COPY" || exit 1
 ansible-test integration --venv --python "$PYTHON" --color no "$@"
 echo "integration record: $(wc -l <"$RECORD") API exchanges in $RECORD"
