@@ -185,7 +185,7 @@ def wait_out_others(client, waiter, droplet_id, busy, deadline, busy_since):
     running = busy.running
     if busy.finished:
         droplet = read_droplet(client, droplet_id, "waiting for someone else's action")
-        return _after_status_lag(client, waiter, droplet, busy.finished, deadline)
+        return after_status_lag(client, waiter, droplet, busy.finished, deadline)
     if not running:
         running = [action for action in recent_actions(client, droplet_id) if action.get('status') == IN_PROGRESS]
     if not running:
@@ -197,10 +197,10 @@ def wait_out_others(client, waiter, droplet_id, busy, deadline, busy_since):
         return read_droplet(client, droplet_id, 'waiting for its pending event')
     finished = waiter.actions(running, deadline, whose="someone else's")
     droplet = read_droplet(client, droplet_id, "waiting for someone else's action")
-    return _after_status_lag(client, waiter, droplet, finished.values(), deadline)
+    return after_status_lag(client, waiter, droplet, finished.values(), deadline)
 
 
-def _after_status_lag(client, waiter, droplet, finished, deadline):
+def after_status_lag(client, waiter, droplet, finished, deadline):
     """The Droplet's status lags a completed power action by a moment: deciding on the stale status
     would report a power_on after someone else's power_off as "already done"."""
     completed = sorted((action for action in finished if action.get('status') == 'completed'

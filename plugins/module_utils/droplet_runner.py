@@ -9,11 +9,11 @@ __metaclass__ = type
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, before_state
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    Busy, find_droplet, read_droplet, start_action, wait_out_others)
+    Busy, find_droplet, read_droplet, recent_actions, start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import DropletView
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_run import TaskRun
-from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout, describe_action
 
 # A step with this condition is sent only when the step before it did not turn the Droplet off.
 IF_STILL_ON = 'if_still_on'
@@ -78,6 +78,11 @@ class SingleDropletRun(TaskRun):
         return '%s: already done on Droplet %s, nothing sent' % (self.requested.name, self.view.droplet['id'])
 
     def would_do(self):
+        # A real run reads the Droplet's actions before its POST; check mode reads them too, to say so.
+        running = [a for a in recent_actions(self.client, self.view.droplet['id']) if a.get('status') == IN_PROGRESS]
+        for action in running:
+            self.module.warn("someone else's %s; a real run would wait for it, read Droplet %s again and plan again"
+                             % (describe_action(action), self.view.droplet['id']))
         return 'Would run %s on Droplet %s' % (', '.join(describe_step(step, self.params) for step in self.steps),
                                                self.view.droplet['id'])
 

@@ -129,6 +129,12 @@ actions:
     region_slug:
       description: The Droplet's region.
       type: str
+droplet:
+  description:
+    - With a Droplet selector and O(wait=true), the Droplet once the waited-for actions ended and its status shows
+      their effect (the status follows a power action a moment late), so a next task decides on the real state.
+  returned: with O(droplet_id) or O(droplet_name), when actions were waited for
+  type: dict
 api_requests:
   description: How many HTTP requests the task sent to the API (including retries), also when it failed.
   returned: always
@@ -137,7 +143,8 @@ api_requests:
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES
 from ansible_collections.oceanops.droplets.plugins.module_utils.base import DigitalOceanModule
-from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import find_droplet
+from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
+    after_status_lag, find_droplet, read_droplet)
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS
 
 # With tag_name, at most this many of the account's newest actions are read.
@@ -164,6 +171,7 @@ class DropletActionInfoModule(DigitalOceanModule):
     def __init__(self):
         super().__init__(
             ARGUMENT_SPEC, mutually_exclusive=[('droplet_id', 'droplet_name', 'tag_name'), ('tag_name', 'action_id')])
+        self.droplet = None  # the selected Droplet, with a Droplet selector
         for option in ('droplet_id', 'action_id', 'limit'):
             self.check_positive_id(option)
         action_type = self.params['action_type']
@@ -180,6 +188,10 @@ class DropletActionInfoModule(DigitalOceanModule):
             # The status filter chose what to wait for; the final states are returned whatever they are.
             finals = self.waiter.actions(actions, self.deadline)
             actions = [finals.get(a['id'], a) for a in actions]
+            if self.droplet is not None:  # its status follows a power action a moment late: wait for that too
+                droplet = read_droplet(self.client, self.droplet['id'], 'waiting for its actions')
+                self.report.fields['droplet'] = after_status_lag(self.client, self.waiter, droplet, finals.values(),
+                                                                 self.deadline)
         self.report.fields['actions'] = actions
 
     def wanted(self, action):
@@ -192,6 +204,7 @@ class DropletActionInfoModule(DigitalOceanModule):
         droplet = None
         if params['droplet_id'] is not None or params['droplet_name'] is not None:
             droplet = find_droplet(self.client, params['droplet_id'], params['droplet_name'])
+        self.droplet = droplet
         if params['action_id'] is not None:
             prefix = '/v2/droplets/%s' % droplet['id'] if droplet else '/v2'
             action = self.client.get('%s/actions/%s' % (prefix, params['action_id']), expect='action')
