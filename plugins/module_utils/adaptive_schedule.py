@@ -103,12 +103,13 @@ class AdaptiveSchedule:
         The first 429 in a row waits what the server asked (Retry-After) plus up to 10 % (at most
         1 s) of jitter, no more. A retry that meets another 429 is evidence of a crowd (or of a
         limiter that counts refused requests): each further one in a row doubles a floor, with up
-        to 50 % of jitter so the crowd spreads out. Never less than the server asked.
+        to 50 % of jitter so the crowd spreads out (so does a 429 that asked for no wait at all).
+        Never less than the server asked.
         """
         with self._lock:
             consecutive = max(1, self._consecutive_429)
         asked = max(0.0, server_delay or 0.0)
-        if consecutive == 1:
+        if consecutive == 1 and server_delay is not None:
             return asked + self._rng.uniform(0.0, min(FIRST_429_JITTER_CAP, 0.1 * asked))
         floor = min(RETRY_CAP_SECONDS, CONSECUTIVE_429_BASE_SECONDS * 2 ** (consecutive - 1))
         base = max(asked, floor)

@@ -21,6 +21,7 @@ from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import (
     COLLECTION_VERSION, DEFAULT_API_URL, REQUESTS_IMPORT_ERROR, DigitalOceanAPIError, DigitalOceanClient)
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import ENV_SWITCH, coordinator_for
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
 
 TOKEN_ENV_VARS = ['DIGITALOCEAN_TOKEN', 'DIGITALOCEAN_ACCESS_TOKEN', 'DO_API_TOKEN', 'DO_API_KEY',
@@ -32,6 +33,7 @@ COMMON_ARGUMENT_SPEC = dict(
     timeout=dict(type='int', default=30),
     validate_certs=dict(type='bool', default=True),
     allow_insecure_http=dict(type='bool', default=False),
+    shared_budget=dict(type='bool', default=True, fallback=(env_fallback, [ENV_SWITCH])),
 )
 
 WAIT_ARGUMENT_SPEC = dict(
@@ -62,6 +64,9 @@ class DigitalOceanModule:
             validate_certs=self.params['validate_certs'],
             user_agent='oceanops.droplets/%s (ansible-core %s; python %s)' % (
                 COLLECTION_VERSION, ANSIBLE_VERSION, platform.python_version()))
+        # Forks on this controller with the same token share a request budget and poll rounds.
+        self.client.coordinator = coordinator_for(self.params['api_url'], self.params['api_token'],
+                                                  shared=self.params['shared_budget'], log=self.module.debug)
         self.waiter = Waiter(self.client)
         self.deadline = self.waiter.deadline_after(self.params['wait_timeout'])
         self.client.deadline = self.deadline

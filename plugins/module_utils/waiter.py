@@ -15,6 +15,8 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.retry import pol
 IN_PROGRESS = 'in-progress'
 # An action just created may briefly answer 404 while the API catches up; tolerate that this long.
 NEW_ACTION_GRACE_SECONDS = 10.0
+# A page of GET /v2/actions another process read is used when at most half our interval old (and this).
+SHARED_PAGE_MIN_AGE = 0.5
 
 
 class WaitTimeout(Exception):
@@ -32,6 +34,7 @@ class Waiter:
         self.clock = clock
         self.sleep = sleep
         self.polls = 0
+        self.interval = 0.0  # the latest poll interval slept
 
     def deadline_after(self, seconds):
         return self.clock() + seconds
@@ -54,7 +57,10 @@ class Waiter:
                 waited = now - started
                 raise WaitTimeout('Timed out after %.0f s waiting for %s' % (waited, describe(value)), value, waited)
             pages = max(1, cost(value)) if cost else 1
-            self.sleep(min(poll_interval(now - started) * pages, max(deadline - now, 0.0)))
+            coordinator = getattr(self.client, 'coordinator', None)
+            factor = coordinator.poll_factor() if coordinator is not None else 1.0  # slower after 429s
+            self.interval = poll_interval(now - started) * pages * factor
+            self.sleep(min(self.interval, max(deadline - now, 0.0)))
             self.polls += 1
             value = fetch()
         return value
@@ -62,6 +68,9 @@ class Waiter:
     # -- one action ---------------------------------------------------------------------------
     def action(self, action, deadline):
         """Wait until ``action`` is completed or errored and return its final state."""
+        coordinator = getattr(self.client, 'coordinator', None)
+        if coordinator is not None and coordinator.reads is not None:  # read the list other forks share
+            return self._one_of_shared(action, deadline)
         path = '/v2/actions/%s' % action['id']
         born = self.clock()
 
@@ -75,6 +84,14 @@ class Waiter:
 
         return self.poll(fetch, lambda current: current.get('status') != IN_PROGRESS, deadline, describe_action,
                          initial=action)
+
+    def _one_of_shared(self, action, deadline):
+        try:
+            final = self.actions([action], deadline)[action['id']]
+        except WaitTimeout as timeout:
+            timeout.last = dict(action, **timeout.last[action['id']])
+            raise
+        return dict(action, **final)  # a shared page holds ids and statuses only: keep the rest
 
     def droplet_idle(self, droplet_id, deadline):
         """Wait for every in-progress action on the Droplet to end, then return the Droplet."""
@@ -105,7 +122,8 @@ class Waiter:
         """
         pending = dict((action['id'], action) for action in actions if action.get('status') == IN_PROGRESS)
         final = dict((action['id'], action) for action in actions if action.get('status') != IN_PROGRESS)
-        state = dict(start_page=1)
+        coordinator = getattr(self.client, 'coordinator', None)
+        state = dict(start_page=1, deadline=deadline, not_before=coordinator.now() if coordinator else 0.0)
 
         def fetch():
             self._scan_round(pending, final, state)
@@ -126,7 +144,7 @@ class Waiter:
     def _scan_round(self, pending, final, state):
         page = state['start_page']
         while pending:
-            data = self.client.get('/v2/actions', params=dict(page=page, per_page=MAX_PAGE_SIZE))
+            data = self._actions_page(page, state)
             listed = data.get('actions') or []
             blocked = False
             for action in listed:
@@ -149,6 +167,16 @@ class Waiter:
             if action.get('status') != IN_PROGRESS:
                 final[action_id] = action
                 del pending[action_id]
+
+    def _actions_page(self, page, state):
+        """One page of GET /v2/actions, through the shared-poll lease when other processes wait too."""
+        def fetch():
+            return self.client.get('/v2/actions', params=dict(page=page, per_page=MAX_PAGE_SIZE))
+        coordinator = getattr(self.client, 'coordinator', None)
+        if coordinator is None:
+            return fetch()
+        max_age = max(SHARED_PAGE_MIN_AGE, self.interval / 2.0)
+        return coordinator.actions_page(page, fetch, max_age, state['not_before'], state['deadline'])
 
 
 def describe_action(action):

@@ -118,3 +118,10 @@ def test_a_success_ends_the_run_of_429s():
     schedule.observe(200)
     schedule.observe(429)
     assert schedule.retry_delay(2.0) <= 2.2
+
+
+def test_a_429_without_retry_after_still_waits_and_spreads():
+    unused, schedule = make()
+    schedule.observe(429)
+    delays = [schedule.retry_delay(None) for unused in range(200)]
+    assert min(delays) >= 1.0 and max(delays) <= 1.5 and max(delays) > min(delays)

@@ -20,7 +20,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils import shared_bu
 from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import (
     Coordinator, RequestBudget, SharedReads, budget_key, clean_stale, compact_actions_page, coordinator_for,
     default_directory, locked_file, private_directory)
-from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock
+from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock, FakeResponse, FakeSession
 
 TOKEN = 'dop_v1_' + 'a' * 64
 URL = 'https://api.digitalocean.com'
@@ -339,3 +339,86 @@ def test_stale_files_are_cleaned_and_nothing_else(shared_dir):
     os.utime(foreign, (long_ago, long_ago))
     assert clean_stale(shared_dir, time.time()) == 1
     assert sorted(os.listdir(shared_dir)) == sorted([os.path.basename(fresh), 'notes.txt'])
+
+
+# -- the hooks in the client and the waiter ------------------------------------------------------
+class RecordingBudget:
+    def __init__(self):
+        self.takes = []
+        self.holds = []
+
+    def take(self, max_wait):
+        self.takes.append(max_wait)
+        return True
+
+    def hold_off(self, seconds):
+        self.holds.append(seconds)
+
+
+def client_with(script, coordinator, clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanClient
+    client = DigitalOceanClient('https://api.example.test', TOKEN, session=FakeSession(script), sleep=clock.sleep,
+                                clock=clock)
+    client.coordinator = coordinator
+    return client
+
+
+def test_client_takes_from_the_budget_before_each_attempt_and_feeds_it_a_429(clock):
+    budget_seen = RecordingBudget()
+    coordinator = Coordinator(budget=budget_seen, clock=clock)
+    limited = FakeResponse(429, dict(id='too_many_requests', message='slow down'), {'Retry-After': '7'})
+    client = client_with([limited, FakeResponse(200, dict(ok=True))], coordinator, clock)
+    client.deadline = clock.now + 100
+    assert client.get('/v2/account') == dict(ok=True)
+    assert budget_seen.takes == [pytest.approx(100), pytest.approx(100 - clock.sleeps[0])]
+    assert budget_seen.holds == [7.0]
+    assert 7.0 <= clock.sleeps[0] <= 7.7  # the first 429: Retry-After plus a little jitter
+    assert coordinator.poll_factor() > 1.0
+
+
+def test_client_waits_longer_after_429s_in_a_row(clock):
+    coordinator = Coordinator(clock=clock)
+    limited = [FakeResponse(429, dict(id='too_many_requests', message='x'), {'Retry-After': '1'}) for unused in range(5)]
+    client = client_with(limited + [FakeResponse(200, dict(ok=True))], coordinator, clock)
+    client.deadline = clock.now + 600
+    client.get('/v2/account')
+    assert clock.sleeps[0] <= 1.1
+    assert clock.sleeps[4] >= 16.0  # the fifth in a row: a floor of 1 s * 2 ** 4, not Retry-After's 1 s
+
+
+class SharedReadsStub:
+    """Shared reads as another process would leave them: page results by name."""
+
+    def __init__(self, pages):
+        self.pages = pages
+        self.asked = []
+
+    def read(self, name, fetch, max_age, not_before=0.0, max_wait=None):
+        self.asked.append((name, max_age))
+        return self.pages[name] if name in self.pages else fetch()
+
+
+def test_waiter_reads_one_action_from_the_shared_list_and_keeps_its_other_fields(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    shared_page = dict(actions=[dict(id=5, status='completed', type='power_off', resource_id=9)], links=dict(pages={}))
+    client = FakeClient()
+    client.coordinator = Coordinator(reads=SharedReadsStub({'actions-p1': shared_page}), clock=clock,
+                                     wall_clock=clock)
+    started = dict(id=5, status='in-progress', type='power_off', resource_id=9, region_slug='nyc3')
+    final = Waiter(client, clock=clock, sleep=clock.sleep).action(started, clock.now + 60)
+    assert final == dict(started, status='completed')
+    assert client.calls == []  # no request of its own: the page came from the shared read
+
+
+def test_waiter_without_shared_reads_polls_its_action_slower_by_the_factor(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    answers = iter([dict(id=5, status='in-progress'), dict(id=5, status='completed')])
+    client = FakeClient({'/v2/actions/5': lambda params: dict(action=next(answers))})
+    client.coordinator = Coordinator(clock=clock)
+    client.coordinator.schedule.observe(429)
+    client.coordinator.schedule.observe(429)  # factor 4
+    Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 600)
+    assert [call[1] for call in client.calls] == ['/v2/actions/5', '/v2/actions/5']
+    assert clock.sleeps[0] == pytest.approx(4 * 0.5, rel=0.05)
