@@ -322,6 +322,14 @@ def _store_result(path, data):
     os.rename(temporary, path)
 
 
+def compact_droplets_page(data):
+    """A shared page of GET /v2/droplets: the Droplets as the API lists them (no secret in them), a next link."""
+    droplets = [droplet for droplet in data.get('droplets') or [] if isinstance(droplet, dict)]
+    has_next = bool(((data.get('links') or {}).get('pages') or {}).get('next'))
+    return dict(droplets=droplets, links=dict(pages=dict(next='yes') if has_next else {}),
+                meta=dict(total=(data.get('meta') or {}).get('total')))
+
+
 def compact_actions_page(data):
     """What a shared page of GET /v2/actions keeps: ids, statuses, types, resources, times, a next link."""
     actions = [dict((key, action.get(key)) for key in ACTION_KEYS if key in action)
@@ -388,12 +396,19 @@ class Coordinator:
 
     def actions_page(self, page, fetch, max_age, not_before, deadline=None):
         """Page ``page`` of GET /v2/actions (``fetch()`` reads it), shared if possible, compacted."""
+        return self._shared('actions-p%d' % page, fetch, compact_actions_page, max_age, not_before, deadline)
+
+    def droplets_page(self, page, fetch, max_age, not_before, deadline=None):
+        """Page ``page`` of GET /v2/droplets (``fetch()`` reads it), shared if possible."""
+        return self._shared('droplets-p%d' % page, fetch, compact_droplets_page, max_age, not_before, deadline)
+
+    def _shared(self, name, fetch, compact, max_age, not_before, deadline):
+        """What others read if fresh enough, else ``fetch()`` compacted for them; unshared: ``fetch()`` as is."""
         if self.reads is None:
             return fetch()
         max_wait = LEASE_MAX_WAIT if deadline is None else max(0.0, min(LEASE_MAX_WAIT, deadline - self._clock()))
         try:
-            return self.reads.read('actions-p%d' % page, lambda: compact_actions_page(fetch()), max_age,
-                                   not_before=not_before, max_wait=max_wait)
+            return self.reads.read(name, lambda: compact(fetch()), max_age, not_before=not_before, max_wait=max_wait)
         except (IOError, OSError) as error:
             self.off('shared polls failed: %s' % error)
             return fetch()

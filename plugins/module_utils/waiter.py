@@ -17,6 +17,8 @@ IN_PROGRESS = 'in-progress'
 NEW_ACTION_GRACE_SECONDS = 10.0
 # A page of GET /v2/actions another process read is used when at most half our interval old (and this).
 SHARED_PAGE_MIN_AGE = 0.5
+# Droplets are re-read through a shared GET /v2/droplets only in accounts of at most this many pages.
+SHARED_DROPLET_PAGES = 5
 
 
 class WaitTimeout(Exception):
@@ -35,6 +37,7 @@ class Waiter:
         self.sleep = sleep
         self.polls = 0
         self.interval = 0.0  # the latest poll interval slept
+        self.action_ended_at = None  # wall time this process saw its latest action end, in shared polls
 
     def deadline_after(self, seconds):
         return self.clock() + seconds
@@ -91,7 +94,27 @@ class Waiter:
         except WaitTimeout as timeout:
             timeout.last = dict(action, **timeout.last[action['id']])
             raise
+        self.action_ended_at = self.client.coordinator.now()
         return dict(action, **final)  # a shared page holds ids and statuses only: keep the rest
+
+    def read_droplet(self, droplet_id, deadline=None):
+        """The Droplet after this process's action ended: from a page of GET /v2/droplets the waiting
+        forks share (read after the action's end was seen), else with its own GET."""
+        coordinator = getattr(self.client, 'coordinator', None)
+        if coordinator is None or coordinator.reads is None or self.action_ended_at is None:
+            return self.client.get('/v2/droplets/%s' % droplet_id)['droplet']
+        max_age = max(SHARED_PAGE_MIN_AGE, self.interval / 2.0)
+        for page in range(1, SHARED_DROPLET_PAGES + 1):
+            def fetch(page=page):
+                return self.client.get('/v2/droplets', params=dict(page=page, per_page=MAX_PAGE_SIZE))
+            data = coordinator.droplets_page(page, fetch, max_age, self.action_ended_at, deadline)
+            found = [droplet for droplet in data.get('droplets') or [] if droplet.get('id') == droplet_id]
+            if found:
+                return found[0]
+            total = (data.get('meta') or {}).get('total') or 0
+            if total > SHARED_DROPLET_PAGES * MAX_PAGE_SIZE or not ((data.get('links') or {}).get('pages') or {}).get('next'):
+                break
+        return self.client.get('/v2/droplets/%s' % droplet_id)['droplet']
 
     def droplet_idle(self, droplet_id, deadline):
         """Wait for every in-progress action on the Droplet to end, then return the Droplet."""

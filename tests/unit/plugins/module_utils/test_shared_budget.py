@@ -422,3 +422,57 @@ def test_waiter_without_shared_reads_polls_its_action_slower_by_the_factor(clock
     Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 600)
     assert [call[1] for call in client.calls] == ['/v2/actions/5', '/v2/actions/5']
     assert clock.sleeps[0] == pytest.approx(4 * 0.5, rel=0.05)
+
+
+def shared_waiter(clock, pages, routes=None):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    client = FakeClient(routes)
+    reads = SharedReadsStub(pages)
+    client.coordinator = Coordinator(reads=reads, clock=clock, wall_clock=clock)
+    return Waiter(client, clock=clock, sleep=clock.sleep), client, reads
+
+
+def test_after_a_shared_wait_the_droplet_comes_from_the_shared_list_read_after_the_end(clock):
+    done = dict(actions=[dict(id=5, status='completed')], links=dict(pages={}))
+    listed = dict(droplets=[dict(id=8, status='active'), dict(id=9, status='off')], links=dict(pages={}),
+                  meta=dict(total=2))
+    waiter, client, reads = shared_waiter(clock, {'actions-p1': done, 'droplets-p1': listed})
+    waiter.action(dict(id=5, status='in-progress'), clock.now + 60)
+    assert waiter.read_droplet(9) == dict(id=9, status='off')
+    assert client.calls == []
+    assert waiter.action_ended_at == clock.now
+
+
+def test_a_droplet_missing_from_the_shared_list_is_read_on_its_own(clock):
+    done = dict(actions=[dict(id=5, status='completed')], links=dict(pages={}))
+    listed = dict(droplets=[dict(id=8, status='active')], links=dict(pages={}), meta=dict(total=1))
+    waiter, client, unused = shared_waiter(clock, {'actions-p1': done, 'droplets-p1': listed},
+                                           {'/v2/droplets/9': dict(droplet=dict(id=9, status='off'))})
+    waiter.action(dict(id=5, status='in-progress'), clock.now + 60)
+    assert waiter.read_droplet(9) == dict(id=9, status='off')
+    assert [call[1] for call in client.calls] == ['/v2/droplets/9']
+
+
+def test_a_large_account_is_not_listed_to_find_one_droplet(clock):
+    done = dict(actions=[dict(id=5, status='completed')], links=dict(pages={}))
+    first = dict(droplets=[dict(id=1)], links=dict(pages=dict(next='yes')), meta=dict(total=5000))
+    waiter, client, reads = shared_waiter(clock, {'actions-p1': done, 'droplets-p1': first},
+                                          {'/v2/droplets/9': dict(droplet=dict(id=9, status='off'))})
+    waiter.action(dict(id=5, status='in-progress'), clock.now + 60)
+    waiter.read_droplet(9)
+    assert [name for name, unused in reads.asked] == ['actions-p1', 'droplets-p1']
+
+
+def test_without_a_shared_wait_first_the_droplet_is_read_on_its_own(clock):
+    waiter, client, reads = shared_waiter(clock, {}, {'/v2/droplets/9': dict(droplet=dict(id=9, status='off'))})
+    assert waiter.read_droplet(9) == dict(id=9, status='off')
+    assert reads.asked == []
+
+
+def test_shared_droplets_page_keeps_droplets_next_link_and_total_only(tmp_path):
+    coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')})
+    page = dict(droplets=[dict(id=1, status='off')], links=dict(pages=dict(next='https://x/v2/droplets?page=2')),
+                meta=dict(total=300), extra='dropped')
+    assert coordinator.droplets_page(1, lambda: page, 2, 0) == dict(
+        droplets=[dict(id=1, status='off')], links=dict(pages=dict(next='yes')), meta=dict(total=300))
