@@ -222,11 +222,9 @@ class SingleDropletRun(TaskRun):
 
     def settle(self, view, action_type, fallback_follows):
         """Re-read the Droplet until the action's effect shows (its status may lag the action)."""
-        path = '/v2/droplets/%s' % view.droplet['id']
-
         def fetch():
-            try:
-                return view.refreshed(self.client.get(path)['droplet'])
+            try:  # through the waiter: forks that waited together share this re-read (issue 13)
+                return view.refreshed(self.waiter.read_droplet(view.droplet['id'], self.deadline))
             except DigitalOceanAPIError as error:
                 if error.status == 404:
                     raise Refused('Droplet %s was deleted while waiting for its %s action' % (view.droplet['id'], action_type.name))
