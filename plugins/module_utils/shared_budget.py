@@ -264,6 +264,7 @@ class SharedReads:
         self.reads = 0  # results read from the API by this process
         self.hits = 0  # results another process (or an earlier round) read for us
         self.lease_timeouts = 0
+        self.answered_at = None  # wall time the result last returned was complete (its reply was in)
 
     def read(self, name, fetch, max_age, not_before=0.0, max_wait=LEASE_MAX_WAIT):
         """A result of ``fetch()`` at most ``max_age`` s old and read after ``not_before`` (wall time)."""
@@ -272,21 +273,25 @@ class SharedReads:
         try:
             if not self._acquire(fd, max_wait):
                 self.lease_timeouts += 1
-                self.reads += 1
-                return fetch()
+                return self._fetch(fetch)
             stored = _load_result(base + '.json')
             now = self._clock()
             if stored is not None and stored['at'] >= not_before and now - stored['at'] <= max_age:
                 self.hits += 1
+                self.answered_at = stored.get('answered', stored['at'])
                 return stored['value']
-            read_at = now
-            value = fetch()
-            self.reads += 1
-            _store_result(base + '.json', dict(at=read_at, value=value))
+            value = self._fetch(fetch)
+            _store_result(base + '.json', dict(at=now, answered=self.answered_at, value=value))
             os.utime(fd)  # a lease in use is not stale
             return value
         finally:
             os.close(fd)
+
+    def _fetch(self, fetch):
+        self.reads += 1
+        value = fetch()
+        self.answered_at = self._clock()
+        return value
 
     def _acquire(self, fd, max_wait):
         started = self._clock()
@@ -393,6 +398,13 @@ class Coordinator:
     def now(self):
         """Wall time, as written in shared results (monotonic clocks may differ between processes)."""
         return self._wall_clock()
+
+    def answered_at(self):
+        """When the latest shared result this process used had its answer in (wall time): anything
+        read after that shows the world after what that result showed. Now, if none."""
+        if self.reads is None or self.reads.answered_at is None:
+            return self.now()
+        return self.reads.answered_at
 
     def actions_page(self, page, fetch, max_age, not_before, deadline=None):
         """Page ``page`` of GET /v2/actions (``fetch()`` reads it), shared if possible, compacted."""

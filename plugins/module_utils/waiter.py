@@ -94,7 +94,9 @@ class Waiter:
         except WaitTimeout as timeout:
             timeout.last = dict(action, **timeout.last[action['id']])
             raise
-        self.action_ended_at = self.client.coordinator.now()
+        # The end was in a page answered at this time: a Droplet read since shows what followed it,
+        # and every fork that learned its end from the same page can use the same read.
+        self.action_ended_at = self.client.coordinator.answered_at()
         return dict(action, **final)  # a shared page holds ids and statuses only: keep the rest
 
     def read_droplet(self, droplet_id, deadline=None):

@@ -392,9 +392,10 @@ class SharedReadsStub:
     def __init__(self, pages):
         self.pages = pages
         self.asked = []
+        self.answered_at = None
 
     def read(self, name, fetch, max_age, not_before=0.0, max_wait=None):
-        self.asked.append((name, max_age))
+        self.asked.append((name, max_age, not_before))
         return self.pages[name] if name in self.pages else fetch()
 
 
@@ -461,7 +462,7 @@ def test_a_large_account_is_not_listed_to_find_one_droplet(clock):
                                           {'/v2/droplets/9': dict(droplet=dict(id=9, status='off'))})
     waiter.action(dict(id=5, status='in-progress'), clock.now + 60)
     waiter.read_droplet(9)
-    assert [name for name, unused in reads.asked] == ['actions-p1', 'droplets-p1']
+    assert [asked[0] for asked in reads.asked] == ['actions-p1', 'droplets-p1']
 
 
 def test_without_a_shared_wait_first_the_droplet_is_read_on_its_own(clock):
@@ -476,3 +477,16 @@ def test_shared_droplets_page_keeps_droplets_next_link_and_total_only(tmp_path):
                 meta=dict(total=300), extra='dropped')
     assert coordinator.droplets_page(1, lambda: page, 2, 0) == dict(
         droplets=[dict(id=1, status='off')], links=dict(pages=dict(next='yes')), meta=dict(total=300))
+
+
+def test_forks_that_learned_from_one_shared_page_get_the_same_answered_time(shared_dir, clock):
+    first, second = reader(shared_dir, clock), reader(shared_dir, clock)
+
+    def slow_fetch():
+        clock.now += 0.4  # the request takes 0.4 s
+        return {'n': 1}
+    first.read('p1', slow_fetch, max_age=2)
+    answered = clock.now
+    clock.now += 0.3
+    second.read('p1', lambda: {'n': 2}, max_age=2)
+    assert first.answered_at == second.answered_at == answered
