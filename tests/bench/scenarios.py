@@ -213,6 +213,8 @@ class Bench:
             record = self.action_run(sim, self.fleet_seconds, {}, inventory=self.ansible.inventory(hosts), forks=forks,
                                      extra_env=env)
         polls = record['by_endpoint'].get('GET /v2/actions', 0)
+        # The Droplet re-reads after the actions, shared as pages of the list (counted per host below).
+        record['droplet_list_reads'] = record['by_endpoint'].get('GET /v2/droplets', 0)
         record.update(scenario=7, fleet=count, forks=forks, shared=shared, name=name, shared_poll_rounds=polls,
                       per_host_besides_rounds=(record['requests'] - polls) / float(count),
                       target_late=late_target(self.fleet_seconds))
