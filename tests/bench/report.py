@@ -1,7 +1,7 @@
 """Turn build/bench/results.json into docs/benchmark.md: how to read it, targets vs measured, all runs.
 
 Usage: report.py RESULTS.json OUT.md [GUIDE.rst]
-       report.py --crowd-only RESULTS.json OUT.md   (rewrites only the scenario 7 section)
+       report.py --crowd-only RESULTS.json OUT.md [GUIDE.rst]   (rewrites only the scenario 7 sections)
 
 With GUIDE.rst, the summary table between its two GUIDE_MARKS lines is rewritten too (the docsite's
 scaling guide), so the published numbers are always the last benchmark's.
@@ -126,6 +126,7 @@ def render(results):
 
 
 GUIDE_MARKS = ('.. benchmark-table-start', '.. benchmark-table-end')
+CROWD_GUIDE_MARKS = ('.. crowd-table-start', '.. crowd-table-end')
 CROWD_MARKS = ('<!-- scenario-7-start -->', '<!-- scenario-7-end -->')
 CROWD_COMMAND = ('BENCH_ONLY=s7 BENCH_CROWD_SIZES="50 200" BENCH_RATE_LIMIT_MODES="lenient strict" make bench')
 
@@ -194,11 +195,31 @@ def guide_table(results):
     return lines
 
 
-def replace_between_marks(text, new_lines):
-    start, end = (re.escape(mark) for mark in GUIDE_MARKS)
+def crowd_guide_table(results):
+    """An RST list-table of scenario 7 for the scaling guide's pattern section."""
+    lines = ['Measured by ``make bench`` scenario 7 on %s (%s CPUs, load average %s), power_off with wait of %g s'
+             % (results['started'], results['cpus'], results.get('load', 'not recorded'), results['fleet_action_seconds']),
+             'per host, forks 50:', '', '.. list-table::', '   :header-rows: 1', '',
+             '   * - Run', '     - API requests', '     - Shared rounds (actions + Droplets)', '     - 429 answers',
+             '     - Failed hosts', '     - Wall time (s)']
+    for run in results['runs']:
+        if run['scenario'] != 7:
+            continue
+        if run.get('not_run'):
+            lines += ['   * - %s' % run['name'], '     - not run: %s' % run['not_run']] + ['     - n/a'] * 4
+            continue
+        lines += ['   * - %s' % run['name'], '     - %d' % run['requests'],
+                  '     - %d + %d' % (run['shared_poll_rounds'], run.get('droplet_list_reads', 0)),
+                  '     - %d' % run['http_429'], '     - %d of %d' % (run['failed'], run['hosts']),
+                  '     - %.0f' % run['wall']]
+    return lines
+
+
+def replace_between_marks(text, new_lines, marks=GUIDE_MARKS):
+    start, end = (re.escape(mark) for mark in marks)
     pattern = re.compile(r'(%s\n).*?(\n%s)' % (start, end), re.S)
     if not pattern.search(text):
-        raise SystemExit('the guide has no %s ... %s section' % GUIDE_MARKS)
+        raise SystemExit('the guide has no %s ... %s section' % marks)
     return pattern.sub(lambda match: match.group(1) + '\n' + '\n'.join(new_lines) + '\n' + match.group(2), text, count=1)
 
 
@@ -211,16 +232,24 @@ def main(argv=None):
             text = handle.read()
         with open(argv[2], 'w') as handle:
             handle.write(replace_crowd_section(text, results))
+        if len(argv) > 3:
+            write_guide(argv[3], crowd_guide_table(results), CROWD_GUIDE_MARKS)
         return 0
     with open(argv[0]) as handle:
         results = json.load(handle)
     with open(argv[1], 'w') as handle:
         handle.write(render(results))
     if len(argv) > 2:
-        with open(argv[2]) as handle:
-            guide = handle.read()
-        with open(argv[2], 'w') as handle:
-            handle.write(replace_between_marks(guide, guide_table(results)))
+        write_guide(argv[2], guide_table(results), GUIDE_MARKS)
+        if any(run['scenario'] == 7 for run in results['runs']):
+            write_guide(argv[2], crowd_guide_table(results), CROWD_GUIDE_MARKS)
+
+
+def write_guide(path, lines, marks):
+    with open(path) as handle:
+        guide = handle.read()
+    with open(path, 'w') as handle:
+        handle.write(replace_between_marks(guide, lines, marks))
 
 
 if __name__ == '__main__':
