@@ -50,7 +50,7 @@ options:
         runs host by host). Together they then stay under the API's limits (at most 225 requests a minute and
         4,500 an hour per token, from this controller), and waiting forks read one poll round between them.
       - The processes meet in a private directory, E(OCEANOPS_SHARED_DIR) if set, else
-        C($XDG_RUNTIME_DIR/oceanops-droplets), else C(oceanops-droplets-<uid>) in the temporary directory. It must
+        C($XDG_RUNTIME_DIR/oceanops-droplets), else C(oceanops-droplets-shared-<uid>) in the temporary directory. It must
         be owned by the user and have mode 0700 (it is created so). Its files are named by a hash of token and
         URL and hold request counts and action ids and statuses only, never the token.
       - When the directory cannot be used (read-only, another owner, open to others), or with V(false), each

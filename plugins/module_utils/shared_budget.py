@@ -64,14 +64,14 @@ ACTION_KEYS = ('id', 'status', 'type', 'resource_id', 'resource_type', 'started_
 
 # -- the directory -------------------------------------------------------------------------------
 def default_directory(env=None):
-    """$OCEANOPS_SHARED_DIR, else $XDG_RUNTIME_DIR/oceanops-droplets, else <tmp>/oceanops-droplets-<uid>."""
+    """$OCEANOPS_SHARED_DIR, else $XDG_RUNTIME_DIR/oceanops-droplets, else <tmp>/oceanops-droplets-shared-<uid>."""
     env = os.environ if env is None else env
     if env.get(ENV_DIRECTORY):
         return env[ENV_DIRECTORY]
     runtime = env.get('XDG_RUNTIME_DIR')
     if runtime and os.path.isdir(runtime):
         return os.path.join(runtime, DIRECTORY_NAME)
-    return os.path.join(tempfile.gettempdir(), '%s-%d' % (DIRECTORY_NAME, os.geteuid()))
+    return os.path.join(tempfile.gettempdir(), '%s-shared-%d' % (DIRECTORY_NAME, os.geteuid()))
 
 
 def private_directory(path):

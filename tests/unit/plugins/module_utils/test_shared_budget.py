@@ -91,7 +91,7 @@ def test_symlinked_directory_is_refused(tmp_path):
 def test_default_directory_prefers_the_variable_then_xdg_runtime_dir_then_a_per_user_temp_dir(tmp_path):
     assert default_directory({'OCEANOPS_SHARED_DIR': '/x/y'}) == '/x/y'
     assert default_directory({'XDG_RUNTIME_DIR': str(tmp_path)}) == str(tmp_path / 'oceanops-droplets')
-    assert default_directory({}).endswith('oceanops-droplets-%d' % os.geteuid())
+    assert default_directory({}).endswith('oceanops-droplets-shared-%d' % os.geteuid())
 
 
 # -- the budget, fake clock ----------------------------------------------------------------------
