@@ -144,7 +144,11 @@ def crowd_section(results):
              '(`--rate-limit-mode strict`); **lenient**: only admitted ones. Measured on %s (%s CPUs%s).'
              % (results['fleet_action_seconds'], results['started'], results['cpus'],
                 ', load average %s at the start' % results['load'] if results.get('load') else ''), '',
-             'Command: `%s` (`BENCH_FULL=1` adds 1,000 hosts).' % CROWD_COMMAND, '',
+             'Command: `%s` (`BENCH_FULL=1` adds 1,000 hosts).' % CROWD_COMMAND, '']
+    if all(run['scenario'] == 7 for run in results['runs']):
+        lines += ['This section comes from a run of scenario 7 alone; the rest of this page is from the last full '
+                  '`make bench` and may predate the shared budget.', '']
+    lines += [
              '**other requests a host** counts everything but the shared rounds of GET /v2/actions, the shared '
              'Droplet re-reads (pages of GET /v2/droplets, also shown apart) included.', '',
              '| run | limiter | requests | GET /v2/actions (shared rounds) | GET /v2/droplets (shared re-reads) '
