@@ -190,19 +190,18 @@ class Bench:
         before the adaptive schedule). A mode the simulator does not offer yet is recorded as not run.
         """
         offered = limiter_modes(self.root)
-        records = []
         for mode in modes:
             for count in sizes:
                 for shared_budget in shared:
                     name = '%d hosts, forks %d, %s limiter, %s' % (
                         count, forks, mode, 'shared budget' if shared_budget else 'no shared directory')
-                    if offered and mode not in offered or not offered and mode != 'lenient':
-                        records.append(dict(scenario=7, name=name, fleet=count, limiter=mode, shared=shared_budget,
-                                            not_run='this simulator has no --rate-limit-mode %s' % mode))
+                    if (offered and mode not in offered) or (not offered and mode != 'lenient'):
+                        yield dict(scenario=7, name=name, fleet=count, limiter=mode, shared=shared_budget,
+                                   not_run='this simulator has no --rate-limit-mode %s' % mode)
                         continue
-                    records.append(self._crowd_run(count, forks, mode if offered else None, shared_budget, name))
-                    records[-1]['limiter'] = mode if offered else 'lenient (the simulator\'s only mode)'
-        return records
+                    record = self._crowd_run(count, forks, mode if offered else None, shared_budget, name)
+                    record['limiter'] = mode if offered else 'lenient (the simulator\'s only mode)'
+                    yield record  # one at a time, so run.py saves each as it ends
 
     def _crowd_run(self, count, forks, mode, shared, name):
         env = {} if shared else dict(OCEANOPS_SHARED_BUDGET='false')
