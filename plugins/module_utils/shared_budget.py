@@ -29,6 +29,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 import time
 
 try:
@@ -43,8 +44,11 @@ ENV_DIRECTORY = 'OCEANOPS_SHARED_DIR'
 ENV_SWITCH = 'OCEANOPS_SHARED_BUDGET'
 DIRECTORY_NAME = 'oceanops-droplets'
 # Headroom under the API's 250 a minute and 5,000 an hour per token, for its other users.
-BUDGET_PER_MINUTE = 225
+BUDGET_PER_MINUTE = 230
 BUDGET_PER_HOUR = 4500
+# Of the minute's budget, this much is kept for shared reads: one of them serves every waiting fork, so
+# it goes ahead of the queue of single requests (which get the rest, 210 a minute).
+SHARED_READ_RESERVE = 20
 # Windows are counted in whole slots, one more than the window, so a slot never expires early.
 MINUTE_SLOTS = 61
 HOUR_SLOTS = 61
@@ -162,7 +166,9 @@ class RequestBudget:
 
     That is a sliding window (what the API counts), kept as counts per second for the minute and per
     minute for the hour. ``take`` reserves the earliest slot where both windows have room, then
-    sleeps until it: processes queue in order instead of racing for the next free token.
+    sleeps until it: processes queue in order instead of racing for the next free token. A
+    ``priority`` request (a shared read) does not queue: it takes the earliest second where no
+    minute window around it is full, counting the reserve single requests may not use.
     """
 
     def __init__(self, directory, key, per_minute=BUDGET_PER_MINUTE, per_hour=BUDGET_PER_HOUR,
@@ -174,9 +180,9 @@ class RequestBudget:
         self._sleep = sleep
         self.waited = 0.0
 
-    def take(self, max_wait):
+    def take(self, max_wait, priority=False):
         """Wait for this request's turn; False (and no wait) if the turn would come after ``max_wait`` s."""
-        wait = self.reserve(max_wait)
+        wait = self.reserve(max_wait, priority)
         if wait is None:
             return False
         if wait > 0:
@@ -184,18 +190,23 @@ class RequestBudget:
             self._sleep(wait)
         return True
 
-    def reserve(self, max_wait):
+    def reserve(self, max_wait, priority=False):
         """Seconds until this request's turn, counted as used then; None if later than ``max_wait``."""
         with locked_file(self.path) as fd:
             now = self._clock()
             state = _fresh_state(_read_json(fd), now)
-            turn = self._earliest_turn(state, max(now, state['hold_until'], state['last']))
+            if priority:
+                turn = self._earliest_turn(state, max(now, state['hold_until']), self.per_minute, every_window=True)
+            else:
+                turn = self._earliest_turn(state, max(now, state['hold_until'], state['last']),
+                                           self.per_minute - min(SHARED_READ_RESERVE, self.per_minute // 2))
             if turn - now > max_wait:
                 return None
             second, minute = str(int(turn)), str(int(turn // 60))
             state['sec'][second] = state['sec'].get(second, 0) + 1
             state['min'][minute] = state['min'].get(minute, 0) + 1
-            state['last'] = turn
+            if not priority:
+                state['last'] = turn
             _write_json(fd, state)
         return turn - now
 
@@ -207,10 +218,17 @@ class RequestBudget:
             state['hold_until'] = max(state['hold_until'], now + seconds)
             _write_json(fd, state)
 
-    def _earliest_turn(self, state, turn):
+    def _earliest_turn(self, state, turn, per_minute, every_window=False):
+        """The first time from ``turn`` with room in its minute (``every_window``: in every minute
+        window that holds it, since requests queued later than ``turn`` are counted already)."""
         for unused in range(10000):
+            if every_window:
+                full = _last_full_window(state['sec'], int(turn), MINUTE_SLOTS, per_minute)
+                if full is not None:
+                    turn = float(full + 1)
+                    continue
             used, oldest = _window(state['sec'], int(turn), MINUTE_SLOTS)
-            if used >= self.per_minute:
+            if used >= per_minute:
                 turn = float(oldest + MINUTE_SLOTS)
                 continue
             used, oldest = _window(state['min'], int(turn // 60), HOUR_SLOTS)
@@ -219,6 +237,18 @@ class RequestBudget:
                 continue
             return turn
         return turn  # pragma: no cover - each step passes one used slot, so it ends long before
+
+
+def _last_full_window(slots, second, width, limit):
+    """The last of the windows ending at ``second`` .. ``second + width - 1`` that is full, or None."""
+    counts = dict((int(slot), count) for slot, count in slots.items())
+    used = sum(count for slot, count in counts.items() if second - width < slot <= second)
+    full = second if used >= limit else None
+    for end in range(second + 1, second + width):
+        used += counts.get(end, 0) - counts.get(end - width, 0)
+        if used >= limit:
+            full = end
+    return full
 
 
 def _window(slots, current, width):
@@ -360,6 +390,7 @@ class Coordinator:
         self._clock = clock
         self._wall_clock = wall_clock
         self._log = log
+        self._local = threading.local()  # .shared_read: this thread is reading for every fork
 
     def shared(self):
         return self.budget is not None
@@ -376,7 +407,7 @@ class Coordinator:
             return
         max_wait = MAX_BUDGET_WAIT if deadline is None else max(0.0, deadline - self._clock())
         try:
-            self.budget.take(max_wait)
+            self.budget.take(max_wait, priority=getattr(self._local, 'shared_read', False))
         except (IOError, OSError) as error:
             self.off('the shared budget failed: %s' % error)
 
@@ -419,8 +450,15 @@ class Coordinator:
         if self.reads is None:
             return fetch()
         max_wait = LEASE_MAX_WAIT if deadline is None else max(0.0, min(LEASE_MAX_WAIT, deadline - self._clock()))
+
+        def fetch_for_all():
+            self._local.shared_read = True
+            try:
+                return compact(fetch())
+            finally:
+                self._local.shared_read = False
         try:
-            return self.reads.read(name, lambda: compact(fetch()), max_age, not_before=not_before, max_wait=max_wait)
+            return self.reads.read(name, fetch_for_all, max_age, not_before=not_before, max_wait=max_wait)
         except (IOError, OSError) as error:
             self.off('shared polls failed: %s' % error)
             return fetch()

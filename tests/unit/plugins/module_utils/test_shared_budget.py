@@ -97,14 +97,14 @@ def test_default_directory_prefers_the_variable_then_xdg_runtime_dir_then_a_per_
 # -- the budget, fake clock ----------------------------------------------------------------------
 def test_budget_lets_a_burst_under_the_minute_limit_through_at_once(shared_dir, clock):
     shared = budget(shared_dir, clock)
-    for unused in range(225):
+    for unused in range(210):
         assert shared.take(60) is True
     assert clock.sleeps == []
 
 
 def test_over_the_minute_limit_a_request_waits_until_the_oldest_second_has_left_the_window(shared_dir, clock):
     shared = budget(shared_dir, clock)
-    for unused in range(225):
+    for unused in range(210):
         shared.take(60)
     assert shared.take(120) is True
     assert clock.sleeps == [pytest.approx(61.0)]
@@ -116,21 +116,21 @@ def test_two_processes_share_one_budget_file(shared_dir, clock):
     first, second = budget(shared_dir, clock), budget(shared_dir, clock)
     for unused in range(200):
         first.take(60)
-    for unused in range(25):
+    for unused in range(10):
         second.take(60)
     assert clock.sleeps == []
     assert second.reserve(1000) > 60.0
 
 
 def test_queued_requests_get_turns_in_order_not_all_at_the_same_moment(shared_dir, clock):
-    shared = budget(shared_dir, clock, per_minute=10)
+    shared = budget(shared_dir, clock, per_minute=20)  # 10 a minute for single requests
     turns = [shared.reserve(1000) for unused in range(30)]
     assert turns == sorted(turns)
     assert turns[9] == 0.0 and turns[10] == pytest.approx(61.0) and turns[20] == pytest.approx(122.0)
 
 
 def test_a_turn_later_than_the_deadline_is_not_taken_nor_counted(shared_dir, clock):
-    shared = budget(shared_dir, clock, per_minute=2)
+    shared = budget(shared_dir, clock, per_minute=4)  # 2 a minute for single requests
     shared.take(10)
     shared.take(10)
     assert shared.take(10) is False
@@ -141,13 +141,36 @@ def test_a_turn_later_than_the_deadline_is_not_taken_nor_counted(shared_dir, clo
 
 
 def test_hourly_limit_holds_over_many_minutes(shared_dir, clock):
-    shared = budget(shared_dir, clock, per_minute=100, per_hour=300)
+    shared = budget(shared_dir, clock, per_minute=120, per_hour=300)
     for minute in range(3):
         for unused in range(100):
             assert shared.reserve(1) == 0.0
         clock.now += 61
     wait = shared.reserve(10000)
     assert wait > 3000  # the first minute's requests leave the hour window only after an hour
+
+
+def test_a_shared_read_goes_ahead_of_the_queue_within_the_reserve(shared_dir, clock):
+    shared = budget(shared_dir, clock)
+    for unused in range(215):  # 210 at once, 5 queued for the next minute
+        shared.reserve(1000)
+    assert shared.reserve(1000, priority=True) == 0.0
+    assert shared.reserve(1000) == pytest.approx(61.0)  # the queue is where it was
+
+
+def test_shared_reads_get_no_more_than_the_reserve(shared_dir, clock):
+    shared = budget(shared_dir, clock)
+    for unused in range(210):
+        shared.reserve(1000)
+    waits = [shared.reserve(1000, priority=True) for unused in range(21)]
+    assert waits[:20] == [0.0] * 20 and waits[20] == pytest.approx(61.0)
+
+
+def test_a_shared_read_respects_every_minute_window_it_falls_in(shared_dir, clock):
+    shared = budget(shared_dir, clock, per_minute=10)
+    with open(shared.path, 'w') as handle:  # ten requests already placed 30 s from now
+        json.dump(dict(sec={str(int(clock.now) + 30): 10}, min={}, last=0.0, hold_until=0.0), handle)
+    assert shared.reserve(1000, priority=True) == pytest.approx(91.0)
 
 
 def test_a_429_holds_every_process_off_for_its_retry_after(shared_dir, clock):
@@ -345,10 +368,12 @@ def test_stale_files_are_cleaned_and_nothing_else(shared_dir):
 class RecordingBudget:
     def __init__(self):
         self.takes = []
+        self.priorities = []
         self.holds = []
 
-    def take(self, max_wait):
+    def take(self, max_wait, priority=False):
         self.takes.append(max_wait)
+        self.priorities.append(priority)
         return True
 
     def hold_off(self, seconds):
@@ -490,3 +515,11 @@ def test_forks_that_learned_from_one_shared_page_get_the_same_answered_time(shar
     clock.now += 0.3
     second.read('p1', lambda: {'n': 2}, max_age=2)
     assert first.answered_at == second.answered_at == answered
+
+
+def test_the_request_of_a_shared_read_has_priority_in_the_budget_and_others_do_not(clock):
+    budget_seen = RecordingBudget()
+    coordinator = Coordinator(budget=budget_seen, reads=SharedReadsStub({}), clock=clock)
+    coordinator.actions_page(1, lambda: coordinator.before_request(None) or {'actions': []}, 2, 0)
+    coordinator.before_request(None)
+    assert budget_seen.priorities == [True, False]
