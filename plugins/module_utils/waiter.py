@@ -10,7 +10,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError, MAX_PAGE_SIZE
-from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
+from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POLL_MAX_SECONDS, poll_interval
 
 IN_PROGRESS = 'in-progress'
 # An action just created may briefly answer 404 while the API catches up; tolerate that this long.
@@ -62,7 +62,8 @@ class Waiter:
             pages = max(1, cost(value)) if cost else 1
             coordinator = getattr(self.client, 'coordinator', None)
             factor = coordinator.poll_factor() if coordinator is not None else 1.0  # slower after 429s
-            self.interval = poll_interval(now - started) * pages * factor
+            interval = poll_interval(now - started) * pages
+            self.interval = max(interval, min(interval * factor, POLL_MAX_SECONDS))
             self.sleep(min(self.interval, max(deadline - now, 0.0)))
             self.polls += 1
             value = fetch()

@@ -523,3 +523,18 @@ def test_the_request_of_a_shared_read_has_priority_in_the_budget_and_others_do_n
     coordinator.actions_page(1, lambda: coordinator.before_request(None) or {'actions': []}, 2, 0)
     coordinator.before_request(None)
     assert budget_seen.priorities == [True, False]
+
+
+def test_a_slowed_poll_never_waits_longer_than_the_schedule_cap(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POLL_MAX_SECONDS
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    ends_at = clock.now + 300
+    client = FakeClient({'/v2/actions/5': lambda params: dict(action=dict(
+        id=5, status='completed' if clock.now >= ends_at else 'in-progress'))})
+    client.coordinator = Coordinator(clock=lambda: 0.0)  # a clock that stands still: no recovery
+    for unused in range(10):
+        client.coordinator.schedule.observe(429)  # factor 16
+    Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 900)
+    assert max(clock.sleeps) <= POLL_MAX_SECONDS
+    assert clock.sleeps[0] == pytest.approx(16 * 0.5)  # slowed down all the same
