@@ -412,7 +412,9 @@ class Coordinator:
             self.off('the shared budget failed: %s' % error)
 
     def observe(self, status, headers):
-        self.schedule.observe(status, _as_int(headers.get('ratelimit-remaining')))
+        # Under the shared budget a fast drain is the budget at work, not a crowd to slow down for.
+        remaining = _as_int(headers.get('ratelimit-remaining')) if self.budget is None else None
+        self.schedule.observe(status, remaining)
         if status == 429 and self.budget is not None:
             delay = server_requested_delay(headers)
             try:

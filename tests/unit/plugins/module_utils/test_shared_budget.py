@@ -538,3 +538,15 @@ def test_a_slowed_poll_never_waits_longer_than_the_schedule_cap(clock):
     Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 900)
     assert max(clock.sleeps) <= POLL_MAX_SECONDS
     assert clock.sleeps[0] == pytest.approx(16 * 0.5)  # slowed down all the same
+
+
+def test_a_fast_drain_slows_polls_only_without_the_shared_budget(clock):
+    local, shared = Coordinator(clock=clock), Coordinator(budget=RecordingBudget(), clock=clock)
+    remaining = 5000
+    for unused in range(7):  # 20 requests a second over 6 s
+        for coordinator in (local, shared):
+            coordinator.observe(200, {'ratelimit-remaining': str(remaining)})
+        clock.now += 1
+        remaining -= 20
+    assert local.poll_factor() > 1.0
+    assert shared.poll_factor() == 1.0
