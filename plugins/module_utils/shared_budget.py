@@ -56,6 +56,8 @@ HOUR_SLOTS = 61
 MAX_BUDGET_WAIT = 120.0
 # A 429 with no Retry-After holds everyone off this long.
 HOLD_OFF_WITHOUT_RETRY_AFTER = 5.0
+# A process that took a turn this recently, and still runs, counts as a fork waiting alongside.
+ACTIVE_SECONDS = 120.0
 LEASE_POLL_SECONDS = 0.05
 # A lease holder that takes longer than this (a hung request) is not waited for any more.
 LEASE_MAX_WAIT = 30.0
@@ -207,8 +209,16 @@ class RequestBudget:
             state['min'][minute] = state['min'].get(minute, 0) + 1
             if not priority:
                 state['last'] = turn
+            state['pids'][str(os.getpid())] = now
             _write_json(fd, state)
         return turn - now
+
+    def others_active(self):
+        """True if another live process used this budget in the last ACTIVE_SECONDS: a crowd of forks."""
+        with locked_file(self.path) as fd:
+            state = _fresh_state(_read_json(fd), self._clock())
+        own = os.getpid()
+        return any(int(pid) != own and _alive(int(pid)) for pid in state['pids'])
 
     def hold_off(self, seconds):
         """The API said 429: nobody sends before ``seconds`` from now."""
@@ -264,17 +274,28 @@ def _window(slots, current, width):
 
 def _fresh_state(state, now):
     """The stored state with expired slots dropped; a damaged or clock-skewed state starts afresh."""
+    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, pids={})
     try:
         fresh = dict(sec=dict((k, int(v)) for k, v in state.get('sec', {}).items()),
                      min=dict((k, int(v)) for k, v in state.get('min', {}).items()),
-                     last=float(state.get('last', 0.0)), hold_until=float(state.get('hold_until', 0.0)))
+                     last=float(state.get('last', 0.0)), hold_until=float(state.get('hold_until', 0.0)),
+                     pids=dict((str(int(k)), float(v)) for k, v in state.get('pids', {}).items()))
     except (TypeError, ValueError, AttributeError):
-        fresh = dict(sec={}, min={}, last=0.0, hold_until=0.0)
+        fresh = empty
     if fresh['last'] > now + 3600 or fresh['hold_until'] > now + 3600:  # the wall clock went back
-        fresh = dict(sec={}, min={}, last=0.0, hold_until=0.0)
+        fresh = empty
     fresh['sec'] = dict((k, v) for k, v in fresh['sec'].items() if int(k) > int(now) - MINUTE_SLOTS)
     fresh['min'] = dict((k, v) for k, v in fresh['min'].items() if int(k) > int(now // 60) - HOUR_SLOTS)
+    fresh['pids'] = dict((k, v) for k, v in fresh['pids'].items() if v > now - ACTIVE_SECONDS)
     return fresh
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError as error:
+        return error.errno == errno.EPERM  # someone else's process: alive all the same
+    return True
 
 
 # -- shared reads --------------------------------------------------------------------------------
@@ -427,6 +448,16 @@ class Coordinator:
 
     def poll_factor(self):
         return self.schedule.factor()
+
+    def crowded(self):
+        """Shared polls pay when other processes on this token run now; a lone task polls its action."""
+        if self.budget is None or self.reads is None:
+            return False
+        try:
+            return self.budget.others_active()
+        except (IOError, OSError) as error:
+            self.off('the shared budget failed: %s' % error)
+            return False
 
     def now(self):
         """Wall time, as written in shared results (monotonic clocks may differ between processes)."""

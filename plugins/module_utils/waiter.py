@@ -73,7 +73,7 @@ class Waiter:
     def action(self, action, deadline):
         """Wait until ``action`` is completed or errored and return its final state."""
         coordinator = getattr(self.client, 'coordinator', None)
-        if coordinator is not None and coordinator.reads is not None:  # read the list other forks share
+        if coordinator is not None and coordinator.crowded():  # other forks wait too: share their list
             return self._one_of_shared(action, deadline)
         path = '/v2/actions/%s' % action['id']
         born = self.clock()
@@ -93,8 +93,9 @@ class Waiter:
         try:
             final = self.actions([action], deadline)[action['id']]
         except WaitTimeout as timeout:
-            timeout.last = dict(action, **timeout.last[action['id']])
-            raise
+            last = dict(action, **timeout.last[action['id']])
+            raise WaitTimeout('Timed out after %.0f s waiting for %s' % (timeout.waited, describe_action(last)),
+                              last, timeout.waited)
         # The end was in a page answered at this time: a Droplet read since shows what followed it,
         # and every fork that learned its end from the same page can use the same read.
         self.action_ended_at = self.client.coordinator.answered_at()

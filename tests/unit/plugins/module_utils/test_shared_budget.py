@@ -20,6 +20,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils import shared_bu
 from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import (
     Coordinator, RequestBudget, SharedReads, budget_key, clean_stale, compact_actions_page, coordinator_for,
     default_directory, locked_file, private_directory)
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock, FakeResponse, FakeSession
 
 TOKEN = 'dop_v1_' + 'a' * 64
@@ -191,7 +192,7 @@ def test_budget_file_holds_counts_only(shared_dir, clock):
     shared.take(1)
     shared.hold_off(1)
     with open(shared.path) as handle:
-        assert set(json.load(handle)) == {'sec', 'min', 'last', 'hold_until'}
+        assert set(json.load(handle)) == {'sec', 'min', 'last', 'hold_until', 'pids'}
 
 
 # -- shared reads, fake clock --------------------------------------------------------------------
@@ -366,7 +367,8 @@ def test_stale_files_are_cleaned_and_nothing_else(shared_dir):
 
 # -- the hooks in the client and the waiter ------------------------------------------------------
 class RecordingBudget:
-    def __init__(self):
+    def __init__(self, crowd=True):
+        self.crowd = crowd
         self.takes = []
         self.priorities = []
         self.holds = []
@@ -378,6 +380,9 @@ class RecordingBudget:
 
     def hold_off(self, seconds):
         self.holds.append(seconds)
+
+    def others_active(self):
+        return self.crowd
 
 
 def client_with(script, coordinator, clock):
@@ -429,8 +434,8 @@ def test_waiter_reads_one_action_from_the_shared_list_and_keeps_its_other_fields
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     shared_page = dict(actions=[dict(id=5, status='completed', type='power_off', resource_id=9)], links=dict(pages={}))
     client = FakeClient()
-    client.coordinator = Coordinator(reads=SharedReadsStub({'actions-p1': shared_page}), clock=clock,
-                                     wall_clock=clock)
+    client.coordinator = Coordinator(budget=RecordingBudget(), reads=SharedReadsStub({'actions-p1': shared_page}),
+                                     clock=clock, wall_clock=clock)
     started = dict(id=5, status='in-progress', type='power_off', resource_id=9, region_slug='nyc3')
     final = Waiter(client, clock=clock, sleep=clock.sleep).action(started, clock.now + 60)
     assert final == dict(started, status='completed')
@@ -455,7 +460,7 @@ def shared_waiter(clock, pages, routes=None):
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     client = FakeClient(routes)
     reads = SharedReadsStub(pages)
-    client.coordinator = Coordinator(reads=reads, clock=clock, wall_clock=clock)
+    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reads, clock=clock, wall_clock=clock)
     return Waiter(client, clock=clock, sleep=clock.sleep), client, reads
 
 
@@ -550,3 +555,46 @@ def test_a_fast_drain_slows_polls_only_without_the_shared_budget(clock):
         remaining -= 20
     assert local.poll_factor() > 1.0
     assert shared.poll_factor() == 1.0
+
+
+def test_a_lone_task_polls_its_own_action_even_with_the_shared_directory(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    client = FakeClient({'/v2/actions/5': dict(action=dict(id=5, status='completed'))})
+    reads = SharedReadsStub({})
+    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock, wall_clock=clock)
+    waiter = Waiter(client, clock=clock, sleep=clock.sleep)
+    assert waiter.action(dict(id=5, status='in-progress'), clock.now + 60)['status'] == 'completed'
+    assert [call[1] for call in client.calls] == ['/v2/actions/5'] and reads.asked == []
+    assert waiter.action_ended_at is None  # so the Droplet is re-read with its own GET too
+
+
+def test_a_shared_wait_that_times_out_names_the_action_like_a_lone_one(clock):
+    stuck = dict(actions=[dict(id=5, status='in-progress', type='power_off', resource_id=9)], links=dict(pages={}))
+    waiter, unused, unused_reads = shared_waiter(clock, {'actions-p1': stuck})
+    with pytest.raises(WaitTimeout) as caught:
+        waiter.action(dict(id=5, status='in-progress', type='power_off', resource_id=9, region_slug='nyc3'),
+                      clock.now + 3)
+    assert str(caught.value).startswith('Timed out after 3 s waiting for action 5 (power_off on droplet 9)')
+    assert caught.value.last['region_slug'] == 'nyc3' and caught.value.waited >= 3
+
+
+def _use_budget_then_wait(directory, ready, release):
+    RequestBudget(directory, budget_key(URL, TOKEN)).reserve(10)
+    ready.set()
+    release.wait(30)
+
+
+def test_another_live_process_on_the_budget_makes_a_crowd_and_an_ended_one_does_not(shared_dir):
+    shared = RequestBudget(shared_dir, budget_key(URL, TOKEN))
+    shared.reserve(10)
+    assert shared.others_active() is False  # only this process
+    context = multiprocessing.get_context('fork')
+    ready, release = context.Event(), context.Event()
+    child = context.Process(target=_use_budget_then_wait, args=(shared_dir, ready, release))
+    child.start()
+    assert ready.wait(30)
+    assert shared.others_active() is True
+    release.set()
+    child.join(30)
+    assert shared.others_active() is False
