@@ -55,7 +55,7 @@ options:
         URL and hold request counts, the ids and statuses of actions, and the Droplets as the API lists them
         (to share the re-reads after the actions); never the token.
       - When the directory cannot be used (read-only, another owner, open to others), or with V(false), each
-        process paces itself alone: its polls slow down after a 429 and recover slowly.
+        process paces itself alone, its polls slowing down after a 429 and recovering slowly.
       - Falls back to the environment variable E(OCEANOPS_SHARED_BUDGET).
     type: bool
     default: true
