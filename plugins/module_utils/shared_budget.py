@@ -501,14 +501,14 @@ def coordinator_for(api_url, token, shared=True, env=None, log=None):
     """A Coordinator for this token and URL: shared when asked, possible and allowed, else local only."""
     env = os.environ if env is None else env
     coordinator = Coordinator(log=log)
-    reason = None
+    directory = None
     if not shared:
         reason = 'disabled by the shared_budget option or %s' % ENV_SWITCH
     elif fcntl is None:
         reason = 'no fcntl on this platform'
     else:
         directory, reason = private_directory(default_directory(env))
-    if reason is None:
+    if directory is not None:
         try:
             clean_stale(directory, time.time())
             key = budget_key(api_url, token)
