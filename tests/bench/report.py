@@ -145,6 +145,8 @@ def crowd_section(results):
              % (results['fleet_action_seconds'], results['started'], results['cpus'],
                 ', load average %s at the start' % results['load'] if results.get('load') else ''), '',
              'Command: `%s` (`BENCH_FULL=1` adds 1,000 hosts).' % CROWD_COMMAND, '']
+    if results.get('note'):  # e.g. runs merged from two passes: which code measured what
+        lines += [results['note'], '']
     if all(run['scenario'] == 7 for run in results['runs']):
         lines += ['This section comes from a run of scenario 7 alone; the rest of this page is from the last full '
                   '`make bench` and may predate the shared budget.', '']
