@@ -225,6 +225,9 @@ class DigitalOceanClient:
         self.requests_by_endpoint = {}
         self.rate_limit = dict(limit=None, remaining=None, reset=None)
         self.server_time = None  # epoch seconds from the Date header of the latest response
+        # Optional shared_budget.Coordinator: a request budget shared with other processes, and a
+        # poll schedule that learns from 429s. None: this client paces itself alone.
+        self.coordinator = None
 
     def _configure_session(self, token, user_agent):
         session = self._session
@@ -296,6 +299,8 @@ class DigitalOceanClient:
         attempt = 0
         while True:
             self._pace(method, path)
+            if self.coordinator is not None:  # wait for this request's turn in the token's shared budget
+                self.coordinator.before_request(self.deadline)
             outcome, value, delay = self._attempt(method, path, params, body, expect)
             if outcome is _OK:
                 return value
@@ -307,7 +312,9 @@ class DigitalOceanClient:
             # since forks sharing one token may meet the burst limit many times in a row.
             if attempt >= self.max_attempts and not (rate_limited and self.deadline is not None):
                 raise value
-            if delay is None:
+            if rate_limited and self.coordinator is not None:  # longer after 429s in a row
+                delay = self.coordinator.retry_delay(delay)
+            elif delay is None:
                 delay = backoff_delay(attempt - 1, self._rng)
             else:
                 delay = jittered_server_delay(delay, self._rng)
@@ -337,6 +344,8 @@ class DigitalOceanClient:
             return self._transport_failure(method, path, exc, unsafe)
         self._note_headers(response.headers)
         status = response.status_code
+        if self.coordinator is not None:  # 429s and ratelimit-remaining teach the poll schedule
+            self.coordinator.observe(status, response.headers)
         if 300 <= status < 400:
             return _FAIL, self._redirect_error(method, path, response), None
         if status == 429:

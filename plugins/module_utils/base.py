@@ -20,6 +20,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.api_client impor
     COLLECTION_VERSION, DEFAULT_API_URL, REQUESTS_IMPORT_ERROR, DigitalOceanAPIError, DigitalOceanClient, check_token)
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure
 from ansible_collections.oceanops.droplets.plugins.module_utils.redact import Redactor
+from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import ENV_SWITCH, coordinator_for
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
 
@@ -32,6 +33,7 @@ COMMON_ARGUMENT_SPEC = dict(
     timeout=dict(type='int', default=30),
     validate_certs=dict(type='bool', default=True),
     allow_insecure_http=dict(type='bool', default=False),
+    shared_budget=dict(type='bool', default=True, fallback=(env_fallback, [ENV_SWITCH])),
 )
 
 # Upper bounds: past them a value is a typo, and a huge one would overflow the clock arithmetic.
@@ -71,6 +73,9 @@ class DigitalOceanModule:
             validate_certs=self.params['validate_certs'], redactor=self.redact,
             user_agent='oceanops.droplets/%s (ansible-core %s; python %s)' % (
                 COLLECTION_VERSION, ANSIBLE_VERSION, platform.python_version()))
+        # Forks on this controller with the same token share a request budget and poll rounds.
+        self.client.coordinator = coordinator_for(self.params['api_url'], self.params['api_token'],
+                                                  shared=self.params['shared_budget'], log=self.module.debug)
         self.waiter = Waiter(self.client)
         self.deadline = self.waiter.deadline_after(self.params['wait_timeout'])
         self.client.deadline = self.deadline

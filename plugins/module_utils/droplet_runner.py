@@ -8,10 +8,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, before_state
+from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    Busy, find_droplet, read_droplet, recent_actions, start_action, wait_out_others)
+    Busy, find_droplet, recent_actions, start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import DropletView
-from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, DropletGone, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_run import TaskRun
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout, describe_action
 
@@ -141,7 +142,13 @@ class SingleDropletRun(TaskRun):
         droplet_id = self.view.droplet['id']
 
         def fetch():
-            return self.view.refreshed(read_droplet(self.client, droplet_id, 'waiting for its %s action' % action_type.name))
+            try:  # through the waiter: forks that waited together share this re-read (issue 13)
+                return self.view.refreshed(self.waiter.read_droplet(droplet_id, self.deadline))
+            except DigitalOceanAPIError as error:
+                if error.status == 404:
+                    raise DropletGone('Droplet %s was deleted while waiting for its %s action'
+                                      % (droplet_id, action_type.name))
+                raise
         if action_type.done is None:
             return fetch()
         deadline = self.deadline

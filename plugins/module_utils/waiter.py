@@ -11,11 +11,15 @@ import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError, MAX_PAGE_SIZE
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure
-from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
+from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POLL_MAX_SECONDS, poll_interval
 
 IN_PROGRESS = 'in-progress'
 # An action just created may briefly answer 404 while the API catches up; tolerate that this long.
 NEW_ACTION_GRACE_SECONDS = 10.0
+# A page of GET /v2/actions another process read is used when at most half our interval old (and this).
+SHARED_PAGE_MIN_AGE = 0.5
+# Droplets are re-read through a shared GET /v2/droplets only in accounts of at most this many pages.
+SHARED_DROPLET_PAGES = 5
 
 
 class WaitTimeout(TaskFailure):
@@ -33,6 +37,8 @@ class Waiter:
         self.clock = clock
         self.sleep = sleep
         self.polls = 0
+        self.interval = 0.0  # the latest poll interval slept
+        self.action_ended_at = None  # wall time this process saw its latest action end, in shared polls
 
     def deadline_after(self, seconds):
         return self.clock() + seconds
@@ -55,7 +61,11 @@ class Waiter:
                 waited = now - started
                 raise WaitTimeout('Timed out after %.0f s waiting for %s' % (waited, describe(value)), value, waited)
             pages = max(1, cost(value)) if cost else 1
-            self.sleep(min(poll_interval(now - started) * pages, max(deadline - now, 0.0)))
+            coordinator = getattr(self.client, 'coordinator', None)
+            factor = coordinator.poll_factor() if coordinator is not None else 1.0  # slower after 429s
+            interval = poll_interval(now - started) * pages
+            self.interval = max(interval, min(interval * factor, POLL_MAX_SECONDS))
+            self.sleep(min(self.interval, max(deadline - now, 0.0)))
             self.polls += 1
             value = fetch()
         return value
@@ -63,6 +73,9 @@ class Waiter:
     # -- one action ---------------------------------------------------------------------------
     def action(self, action, deadline):
         """Wait until ``action`` is completed or errored and return its final state."""
+        coordinator = getattr(self.client, 'coordinator', None)
+        if coordinator is not None and coordinator.crowded():  # other forks wait too: share their list
+            return self._one_of_shared(action, deadline)
         path = '/v2/actions/%s' % action['id']
         born = self.clock()
 
@@ -77,6 +90,37 @@ class Waiter:
         return self.poll(fetch, lambda current: current.get('status') != IN_PROGRESS, deadline, describe_action,
                          initial=action)
 
+    def _one_of_shared(self, action, deadline):
+        try:
+            final = self.actions([action], deadline)[action['id']]
+        except WaitTimeout as timeout:
+            last = dict(action, **timeout.last[action['id']])
+            raise WaitTimeout('Timed out after %.0f s waiting for %s' % (timeout.waited, describe_action(last)),
+                              last, timeout.waited)
+        # The end was in a page answered at this time: a Droplet read since shows what followed it,
+        # and every fork that learned its end from the same page can use the same read.
+        self.action_ended_at = self.client.coordinator.answered_at()
+        return dict(action, **final)  # a shared page holds ids and statuses only: keep the rest
+
+    def read_droplet(self, droplet_id, deadline=None):
+        """The Droplet after this process's action ended: from a page of GET /v2/droplets the waiting
+        forks share (read after the action's end was seen), else with its own GET."""
+        coordinator = getattr(self.client, 'coordinator', None)
+        if coordinator is None or coordinator.reads is None or self.action_ended_at is None:
+            return self.client.get('/v2/droplets/%s' % droplet_id, expect='droplet')
+        max_age = max(SHARED_PAGE_MIN_AGE, self.interval / 2.0)
+        for page in range(1, SHARED_DROPLET_PAGES + 1):
+            def fetch(page=page):
+                return self.client.get('/v2/droplets', params=dict(page=page, per_page=MAX_PAGE_SIZE))
+            data = coordinator.droplets_page(page, fetch, max_age, self.action_ended_at, deadline)
+            found = [droplet for droplet in data.get('droplets') or [] if droplet.get('id') == droplet_id]
+            if found:
+                return found[0]
+            total = (data.get('meta') or {}).get('total') or 0
+            if total > SHARED_DROPLET_PAGES * MAX_PAGE_SIZE or not ((data.get('links') or {}).get('pages') or {}).get('next'):
+                break
+        return self.client.get('/v2/droplets/%s' % droplet_id, expect='droplet')
+
     # -- many actions -------------------------------------------------------------------------
     def actions(self, actions, deadline, whose='our'):
         """Wait for many actions at once and return {action id: final action}.
@@ -88,7 +132,8 @@ class Waiter:
         """
         pending = dict((action['id'], action) for action in actions if action.get('status') == IN_PROGRESS)
         final = dict((action['id'], action) for action in actions if action.get('status') != IN_PROGRESS)
-        state = dict(start_page=1)
+        coordinator = getattr(self.client, 'coordinator', None)
+        state = dict(start_page=1, deadline=deadline, not_before=coordinator.now() if coordinator else 0.0)
 
         def fetch():
             self._scan_round(pending, final, state)
@@ -109,7 +154,11 @@ class Waiter:
     def _scan_round(self, pending, final, state):
         page = state['start_page']
         while pending:
-            data = self.client.get('/v2/actions', params=dict(page=page, per_page=MAX_PAGE_SIZE))
+            if self.clock() >= state['deadline']:  # an endless list must not outlast the task
+                raise WaitTimeout('Timed out waiting for %d actions still in progress (%s), reading page %d of the '
+                                  "account's action list" % (len(pending), ', '.join(
+                                      describe_action(a) for a in list(pending.values())[:5]), page))
+            data = self._actions_page(page, state)
             listed = data.get('actions') or []
             blocked = False
             for action in listed:
@@ -132,6 +181,16 @@ class Waiter:
             if action.get('status') != IN_PROGRESS:
                 final[action_id] = action
                 del pending[action_id]
+
+    def _actions_page(self, page, state):
+        """One page of GET /v2/actions, through the shared-poll lease when other processes wait too."""
+        def fetch():
+            return self.client.get('/v2/actions', params=dict(page=page, per_page=MAX_PAGE_SIZE))
+        coordinator = getattr(self.client, 'coordinator', None)
+        if coordinator is None:
+            return fetch()
+        max_age = max(SHARED_PAGE_MIN_AGE, self.interval / 2.0)
+        return coordinator.actions_page(page, fetch, max_age, state['not_before'], state['deadline'])
 
 
 def describe_action(action):

@@ -30,8 +30,9 @@ class Ansible:
     def localhost(self):
         return self.inventory({'localhost': {}})
 
-    def env(self, results_file, forks):
+    def env(self, results_file, forks, extra_env=None):
         env = dict(os.environ)
+        env.update(extra_env or {})
         env.update(ANSIBLE_COLLECTIONS_PATH=self.collections, ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback'),
                    ANSIBLE_CALLBACKS_ENABLED='bench_results', BENCH_RESULTS_FILE=results_file,
                    ANSIBLE_FORKS=str(forks), ANSIBLE_HOST_KEY_CHECKING='False', ANSIBLE_RETRY_FILES_ENABLED='False',
@@ -43,7 +44,7 @@ class Ansible:
                 handle.write('[defaults]\n')
         return env
 
-    def playbook(self, name, inventory, extra_vars=None, forks=5):
+    def playbook(self, name, inventory, extra_vars=None, forks=5, extra_env=None):
         """Run playbooks/NAME; returns wall time, exit code, the per-host results and the output's path."""
         self.runs += 1
         stem = '%02d-%s' % (self.runs, name.replace('.yml', ''))
@@ -51,12 +52,16 @@ class Ansible:
         output = os.path.join(self.work, stem + '.out')
         if os.path.exists(results_file):  # left by an earlier bench in the same directory
             os.remove(results_file)
+        # Each run its own shared directory (budget and poll rounds), unless the scenario says otherwise.
+        extra_env = dict(extra_env or {})
+        extra_env.setdefault('OCEANOPS_SHARED_DIR', os.path.join(self.work, 'shared', stem))
+        os.makedirs(os.path.dirname(extra_env['OCEANOPS_SHARED_DIR']), exist_ok=True)
         command = ['ansible-playbook', '-i', inventory, os.path.join(PLAYBOOKS, name)]
         if extra_vars:
             command += ['-e', json.dumps(extra_vars)]
         with open(output, 'w') as out:
             started = time.time()
-            code = subprocess.call(command, env=self.env(results_file, forks), stdout=out, stderr=subprocess.STDOUT,
+            code = subprocess.call(command, env=self.env(results_file, forks, extra_env), stdout=out, stderr=subprocess.STDOUT,
                                    cwd=self.work)
             ended = time.time()
         results = []

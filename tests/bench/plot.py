@@ -49,7 +49,7 @@ def fleets(axis, results):
         runs = runs_of(results, scenario)
         if runs:
             axis.plot([run['fleet'] for run in runs], [run['requests'] for run in runs], style, label=label)
-    sizes = sorted(set(run['fleet'] for run in results['runs'] if run.get('fleet')))
+    sizes = sorted(set(run['fleet'] for run in results['runs'] if run.get('fleet') and run['scenario'] in (3, 4, 5)))
     if sizes:
         axis.plot(sizes, [math.ceil(size / 200.0) for size in sizes], ':', color='grey', label='ceil(N/200)')
         if 1000 in sizes:

@@ -1,6 +1,7 @@
 """Turn build/bench/results.json into docs/benchmark.md: how to read it, targets vs measured, all runs.
 
 Usage: report.py RESULTS.json OUT.md [GUIDE.rst]
+       report.py --crowd-only RESULTS.json OUT.md [GUIDE.rst]   (rewrites only the scenario 7 sections)
 
 With GUIDE.rst, the summary table between its two GUIDE_MARKS lines is rewritten too (the docsite's
 scaling guide), so the published numbers are always the last benchmark's.
@@ -41,6 +42,7 @@ def noticed(timing):
 
 
 def run_rows(runs):
+    runs = [run for run in runs if not run.get('not_run')]
     rows = ['| # | run | requests (simulator) | by endpoint | module says | 429s | retries | failed hosts '
             '| wall s | action time s | last end noticed after s | exit after last end s |',
             '| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
@@ -118,11 +120,64 @@ def render(results):
     lines += ['| %s | %s | %s |' % row for row in targets.check(results)]
     lines += ['', '## All runs', ''] + run_rows(runs) + ['']
     lines += startup_section(startup)
+    lines += crowd_section(results)
     lines += targets.notes(results)
     return '\n'.join(lines).rstrip() + '\n'
 
 
 GUIDE_MARKS = ('.. benchmark-table-start', '.. benchmark-table-end')
+CROWD_GUIDE_MARKS = ('.. crowd-table-start', '.. crowd-table-end')
+CROWD_MARKS = ('<!-- scenario-7-start -->', '<!-- scenario-7-end -->')
+CROWD_COMMAND = ('BENCH_ONLY=s7 BENCH_CROWD_SIZES="50 200" BENCH_RATE_LIMIT_MODES="lenient strict" make bench')
+
+
+def crowd_section(results):
+    """Scenario 7: host by host at forks 50, shared budget or not, each limiter mode (issue 13)."""
+    runs = [run for run in results['runs'] if run['scenario'] == 7]
+    if not runs:
+        return []
+    lines = [CROWD_MARKS[0], '## Host by host at forks 50: the shared budget (scenario 7)', '',
+             'One `droplet_action` power_off with wait per host (T = %g s), forks 50, every host on the controller '
+             '(connection local), one token. **shared budget**: the default (`shared_budget: true`; each run its own '
+             '`OCEANOPS_SHARED_DIR`). **no shared directory**: `OCEANOPS_SHARED_BUDGET=false`, the adaptive schedule '
+             'alone. **strict** limiter: the simulator counts refused requests against the minute too '
+             '(`--rate-limit-mode strict`); **lenient**: only admitted ones. Measured on %s (%s CPUs%s).'
+             % (results['fleet_action_seconds'], results['started'], results['cpus'],
+                ', load average %s at the start' % results['load'] if results.get('load') else ''), '',
+             'Command: `%s` (`BENCH_FULL=1` adds 1,000 hosts).' % CROWD_COMMAND, '']
+    if results.get('note'):  # e.g. runs merged from two passes: which code measured what
+        lines += [results['note'], '']
+    if all(run['scenario'] == 7 for run in results['runs']):
+        lines += ['This section comes from a run of scenario 7 alone; the rest of this page is from the last full '
+                  '`make bench` and may predate the shared budget.', '']
+    lines += [
+             '**other requests a host** counts everything but the shared rounds of GET /v2/actions, the shared '
+             'Droplet re-reads (pages of GET /v2/droplets, also shown apart) included.', '',
+             '| run | limiter | requests | GET /v2/actions (shared rounds) | GET /v2/droplets (shared re-reads) '
+             '| other requests a host | 429s | failed hosts | wall s | last end noticed after s |',
+             '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+    for run in runs:
+        if run.get('not_run'):
+            lines.append('| %s | %s | not run: %s | | | | | | | |' % (run['name'], run['limiter'], run['not_run']))
+            continue
+        timing = run.get('timing') or {}
+        lines.append('| %s | %s | %d | %d | %d | %.2f | %d | %d of %d | %.1f | %s |' % (
+            run['name'], run['limiter'], run['requests'], run['shared_poll_rounds'], run.get('droplet_list_reads', 0),
+            run['per_host_besides_rounds'],
+            run['http_429'], run['failed'], run['hosts'], run['wall'], seconds(timing.get('noticed_after_last_end'), 2)))
+    lines += ['', 'Against the targets of issue 13:', '', '| target | measured | met |', '| --- | --- | --- |']
+    lines += ['| %s | %s | %s |' % row for row in targets.crowd_rows(results)]
+    return lines + ['', CROWD_MARKS[1], '']
+
+
+def replace_crowd_section(text, results):
+    """The scenario 7 section of an existing report replaced (or added) from a run of scenario 7 alone."""
+    section = '\n'.join(crowd_section(results))
+    start, end = (re.escape(mark) for mark in CROWD_MARKS)
+    pattern = re.compile(r'%s.*?%s\n*' % (start, end), re.S)
+    if pattern.search(text):
+        return pattern.sub(lambda match: section, text, count=1)
+    return text.rstrip() + '\n\n' + section
 
 
 def guide_table(results):
@@ -146,25 +201,61 @@ def guide_table(results):
     return lines
 
 
-def replace_between_marks(text, new_lines):
-    start, end = (re.escape(mark) for mark in GUIDE_MARKS)
+def crowd_guide_table(results):
+    """An RST list-table of scenario 7 for the scaling guide's pattern section."""
+    lines = ['Measured by ``make bench`` scenario 7 on %s (%s CPUs, load average %s), power_off with wait of %g s'
+             % (results['started'], results['cpus'], results.get('load', 'not recorded'), results['fleet_action_seconds']),
+             'per host, forks 50:', '', '.. list-table::', '   :header-rows: 1', '',
+             '   * - Run', '     - API requests', '     - Shared rounds (actions + Droplets)', '     - 429 answers',
+             '     - Failed hosts', '     - Wall time (s)']
+    for run in results['runs']:
+        if run['scenario'] != 7:
+            continue
+        if run.get('not_run'):
+            lines += ['   * - %s' % run['name'], '     - not run: %s' % run['not_run']] + ['     - n/a'] * 4
+            continue
+        lines += ['   * - %s' % run['name'], '     - %d' % run['requests'],
+                  '     - %d + %d' % (run['shared_poll_rounds'], run.get('droplet_list_reads', 0)),
+                  '     - %d' % run['http_429'], '     - %d of %d' % (run['failed'], run['hosts']),
+                  '     - %.0f' % run['wall']]
+    return lines
+
+
+def replace_between_marks(text, new_lines, marks=GUIDE_MARKS):
+    start, end = (re.escape(mark) for mark in marks)
     pattern = re.compile(r'(%s\n).*?(\n%s)' % (start, end), re.S)
     if not pattern.search(text):
-        raise SystemExit('the guide has no %s ... %s section' % GUIDE_MARKS)
+        raise SystemExit('the guide has no %s ... %s section' % marks)
     return pattern.sub(lambda match: match.group(1) + '\n' + '\n'.join(new_lines) + '\n' + match.group(2), text, count=1)
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == '--crowd-only':  # report.py --crowd-only RESULTS.json REPORT.md: only scenario 7
+        with open(argv[1]) as handle:
+            results = json.load(handle)
+        with open(argv[2]) as handle:
+            text = handle.read()
+        with open(argv[2], 'w') as handle:
+            handle.write(replace_crowd_section(text, results))
+        if len(argv) > 3:
+            write_guide(argv[3], crowd_guide_table(results), CROWD_GUIDE_MARKS)
+        return 0
     with open(argv[0]) as handle:
         results = json.load(handle)
     with open(argv[1], 'w') as handle:
         handle.write(render(results))
     if len(argv) > 2:
-        with open(argv[2]) as handle:
-            guide = handle.read()
-        with open(argv[2], 'w') as handle:
-            handle.write(replace_between_marks(guide, guide_table(results)))
+        write_guide(argv[2], guide_table(results), GUIDE_MARKS)
+        if any(run['scenario'] == 7 for run in results['runs']):
+            write_guide(argv[2], crowd_guide_table(results), CROWD_GUIDE_MARKS)
+
+
+def write_guide(path, lines, marks):
+    with open(path) as handle:
+        guide = handle.read()
+    with open(path, 'w') as handle:
+        handle.write(replace_between_marks(guide, lines, marks))
 
 
 if __name__ == '__main__':

@@ -15,11 +15,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ansible_run import Ansible  # noqa: E402  pylint: disable=wrong-import-position
 from scenarios import Bench  # noqa: E402  pylint: disable=wrong-import-position
 
-SCENARIOS = ('startup', 's1', 's2', 's3', 's4', 's5', 's6')
+SCENARIOS = ('startup', 's1', 's2', 's3', 's4', 's5', 's6', 's7')
 SLOW_STATUS_LAG = 5.0
 TITLES = dict(s1='1: one Droplet already off', s2='2: one Droplet, power_off with wait, action of T s',
               s3='3: a tagged fleet, power_off by tag', s4='4: the fleet host by host, forks 20',
-              s5='5: a tagged fleet already off', s6='6: a burst 429 while waiting: Retry-After honoured, no more')
+              s5='5: a tagged fleet already off', s6='6: a burst 429 while waiting: Retry-After honoured, no more',
+              s7='7: host by host, forks 50, with and without the shared budget, each limiter mode')
 
 
 def parse_args(argv):
@@ -34,6 +35,11 @@ def parse_args(argv):
     parser.add_argument('--lengths', nargs='+', type=float, default=[5, 30, 300], help='T values of scenario 2')
     parser.add_argument('--status-lag', type=float, default=0.5, help='seconds the status lags an action (default 0.5)')
     parser.add_argument('--fleets', nargs='+', type=int, default=[10, 100, 1000], help='fleet sizes of 3 and 5')
+    parser.add_argument('--crowd-sizes', nargs='+', type=int, default=[50, 200], help='host counts of scenario 7')
+    parser.add_argument('--rate-limit-modes', nargs='+', default=['lenient', 'strict'], choices=['lenient', 'strict'],
+                        help='simulator limiter modes of scenario 7 (strict: refused requests count too)')
+    parser.add_argument('--crowd-variants', nargs='+', default=['shared', 'local'], choices=['shared', 'local'],
+                        help='scenario 7 with the shared budget, without the shared directory (local), or both')
     return parser.parse_args(argv)
 
 
@@ -42,9 +48,14 @@ def say(text):
 
 
 def summary(record):
+    if record.get('not_run'):
+        return 'not run: %s' % record['not_run']
     parts = ['%d requests' % record['requests'], '%d x 429' % record['http_429'], 'wall %.1f s' % record['wall']]
     if record.get('timing') and record['timing'].get('noticed_after_last_end') is not None:
         parts.append('last end noticed +%.2f s' % record['timing']['noticed_after_last_end'])
+    if 'shared_poll_rounds' in record:
+        parts.append('%.2f requests a host + %d GET /v2/actions' % (record['per_host_besides_rounds'],
+                                                                    record['shared_poll_rounds']))
     if record['failed'] or record['rc'] or not record['hosts']:
         parts.append('FAILED hosts %d (rc %d)' % (record['failed'], record['rc']))
     return ', '.join(parts)
@@ -60,7 +71,7 @@ def main(argv=None):
                   status_lag=args.status_lag)
     results = dict(started=time.strftime('%Y-%m-%d %H:%M:%S'), python=platform.python_version(),
                    cpus=os.cpu_count(), full=args.full, fleet_action_seconds=bench.fleet_seconds,
-                   status_lag=bench.status_lag, runs=[])
+                   status_lag=bench.status_lag, load='%.2f %.2f %.2f' % os.getloadavg(), runs=[])
 
     def save():
         with open(args.results, 'w') as handle:
@@ -76,7 +87,10 @@ def main(argv=None):
             # The same largest fleet when the status takes longer to change (how much the settling costs).
             ('s3', bench.fleet_by_tag, dict(sizes=[max(args.fleets)], lag=SLOW_STATUS_LAG)),
             ('s4', bench.host_by_host, dict(sizes=[10, 100] + ([1000] if args.full else []))),
-            ('s5', bench.fleet_by_tag, dict(sizes=args.fleets, status='off')), ('s6', bench.burst_429, {})]
+            ('s5', bench.fleet_by_tag, dict(sizes=args.fleets, status='off')), ('s6', bench.burst_429, {}),
+            ('s7', bench.host_by_host_crowd, dict(sizes=args.crowd_sizes + ([1000] if args.full else []),
+                                                  modes=args.rate_limit_modes,
+                                                  shared=[variant == 'shared' for variant in args.crowd_variants]))]
     for key, function, options in plan:
         if key not in chosen:
             continue

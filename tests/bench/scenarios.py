@@ -8,7 +8,7 @@ import sys
 import time
 
 import analysis
-from sim import Simulator
+from sim import Simulator, limiter_modes
 from targets import late_target
 
 # How long one power_off lasts in the fleet scenarios (3, 4, 5), and the status lag everywhere.
@@ -16,6 +16,7 @@ FLEET_ACTION_SECONDS = 10.0
 STATUS_LAG_SECONDS = 0.5
 WAIT_TIMEOUT = 900
 HOST_FORKS = 20
+CROWD_FORKS = 50
 BURST_PER_MINUTE = 6
 IMPORT_WATCH = ('ansible_collections.oceanops.droplets.plugins.modules.droplet_action', 'ansible.module_utils.basic',
                 'ansible_collections.oceanops.droplets.plugins.module_utils.api_client', 'requests', 'urllib3',
@@ -56,10 +57,11 @@ class Bench:
             record['tail_after_last_end'] = outcome['ended'] - timing['last_end']
         return record
 
-    def action_run(self, sim, action_seconds, extra, inventory=None, forks=5):
+    def action_run(self, sim, action_seconds, extra, inventory=None, forks=5, extra_env=None):
         extra = dict(extra, bench_api_url=sim.url, bench_type='power_off', bench_wait_timeout=WAIT_TIMEOUT)
         inventory = inventory or self.ansible.localhost()
-        return self.measure(sim, action_seconds, lambda: self.ansible.playbook('action.yml', inventory, extra, forks))
+        return self.measure(sim, action_seconds,
+                            lambda: self.ansible.playbook('action.yml', inventory, extra, forks, extra_env))
 
     # -- scenarios ----------------------------------------------------------------------------
     def startup(self, repeats=3):
@@ -180,3 +182,39 @@ class Bench:
                           target_late=late_target(self.fleet_seconds))
             records.append(record)
         return records
+
+    def host_by_host_crowd(self, sizes=(50, 200), modes=('lenient', 'strict'), forks=CROWD_FORKS, shared=(True, False)):
+        """Scenario 7: host by host, forks 50, with and without the shared budget, in each limiter mode.
+
+        strict: the simulator counts refused requests against the window too (what collapsed 50 forks
+        before the adaptive schedule). A mode the simulator does not offer yet is recorded as not run.
+        """
+        offered = limiter_modes(self.root)
+        for mode in modes:
+            for count in sizes:
+                for shared_budget in shared:
+                    name = '%d hosts, forks %d, %s limiter, %s' % (
+                        count, forks, mode, 'shared budget' if shared_budget else 'no shared directory')
+                    if (offered and mode not in offered) or (not offered and mode != 'lenient'):
+                        yield dict(scenario=7, name=name, fleet=count, limiter=mode, shared=shared_budget,
+                                   not_run='this simulator has no --rate-limit-mode %s' % mode)
+                        continue
+                    record = self._crowd_run(count, forks, mode if offered else None, shared_budget, name)
+                    record['limiter'] = mode if offered else 'lenient (the simulator\'s only mode)'
+                    yield record  # one at a time, so run.py saves each as it ends
+
+    def _crowd_run(self, count, forks, mode, shared, name):
+        env = {} if shared else dict(OCEANOPS_SHARED_BUDGET='false')
+        with Simulator(self.root, action_seconds=self.fleet_seconds, status_lag=self.status_lag,
+                       rate_limit_mode=mode) as sim:
+            ids = sim.seed(count, 'web', 'active')
+            hosts = dict(('web-%04d' % (index + 1), dict(droplet_id=droplet_id)) for index, droplet_id in enumerate(ids))
+            record = self.action_run(sim, self.fleet_seconds, {}, inventory=self.ansible.inventory(hosts), forks=forks,
+                                     extra_env=env)
+        polls = record['by_endpoint'].get('GET /v2/actions', 0)
+        # The Droplet re-reads after the actions, shared as pages of the list (counted per host below).
+        record['droplet_list_reads'] = record['by_endpoint'].get('GET /v2/droplets', 0)
+        record.update(scenario=7, fleet=count, forks=forks, shared=shared, name=name, shared_poll_rounds=polls,
+                      per_host_besides_rounds=(record['requests'] - polls) / float(count),
+                      target_late=late_target(self.fleet_seconds))
+        return record

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -12,10 +13,13 @@ import urllib.request
 class Simulator:
     """``python3 -m simulator`` on a free loopback port, with the real rate limits unless told otherwise."""
 
-    def __init__(self, root, action_seconds=2.0, status_lag=0.5, per_minute=250, per_hour=5000, record=None):
+    def __init__(self, root, action_seconds=2.0, status_lag=0.5, per_minute=250, per_hour=5000, record=None,
+                 rate_limit_mode=None):
         self.root = root
         self.options = ['--action-seconds', str(action_seconds), '--status-lag', str(status_lag),
                         '--rate-limit-minute', str(per_minute), '--rate-limit-hour', str(per_hour), '--quiet']
+        if rate_limit_mode:  # strict: refused requests count against the window too (see limiter_modes)
+            self.options += ['--rate-limit-mode', rate_limit_mode]
         if record:
             self.options += ['--record', record]
         self.process = None
@@ -76,3 +80,13 @@ class Simulator:
     def last_seq(self):
         entries = self.control('GET', '/_sim/log')['entries']
         return entries[-1]['seq'] if entries else 0
+
+
+def limiter_modes(root):
+    """The --rate-limit-mode values this simulator accepts (its --help), or () if it has no such option."""
+    done = subprocess.run([sys.executable, '-m', 'simulator', '--help'], cwd=root, capture_output=True, text=True,
+                          check=False)
+    match = re.search(r'--rate-limit-mode\s+\{([a-z,]+)\}', done.stdout)
+    if match:
+        return tuple(match.group(1).split(','))
+    return ('strict', 'lenient') if '--rate-limit-mode' in done.stdout else ()

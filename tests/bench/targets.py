@@ -14,7 +14,7 @@ def endpoints(run):
 
 
 def _runs(results, scenario, usual_lag_only=False):
-    runs = [run for run in results['runs'] if run['scenario'] == scenario]
+    runs = [run for run in results['runs'] if run['scenario'] == scenario and not run.get('not_run')]
     if usual_lag_only:
         runs = [run for run in runs if run.get('status_lag', results.get('status_lag')) == results.get('status_lag')]
     return runs
@@ -102,6 +102,7 @@ def check(results):
                      '%d request(s)' % run['requests'], _yes(run['requests'] <= goal and not run['failed'])))
     for run in _runs(results, 6):
         rows.append(_burst_row(run))
+    rows += crowd_rows(results)
     by_tag = dict((run['fleet'], run) for run in _runs(results, 3, usual_lag_only=True))
     for run in _runs(results, 4):
         tagged = by_tag.get(run['fleet'])
@@ -111,6 +112,31 @@ def check(results):
                      '%d vs %d requests, %d vs %d x 429, %.0f vs %.0f s wall, %d vs %d failed'
                      % (run['requests'], tagged['requests'], run['http_429'], tagged['http_429'], run['wall'],
                         tagged['wall'], run['failed'], tagged['failed']), '-'))
+    return rows
+
+
+# Scenario 7, host by host at forks 50: what issue 13 asks of the shared budget and of its fallback.
+CROWD_REQUESTS_PER_HOST = 2.5
+
+
+def crowd_rows(results):
+    rows = []
+    for run in [run for run in results['runs'] if run['scenario'] == 7]:
+        what = '7: %s' % run['name']
+        if run.get('not_run'):
+            rows.append((what, 'not run: %s' % run['not_run'], '-'))
+            continue
+        if not run['shared']:
+            rows.append((what + ': 0 failed hosts', '%s; %d x 429, %d requests'
+                         % (_failure(run), run['http_429'], run['requests']), _yes(not run['failed'] and not run['rc'])))
+            continue
+        per_host = run['per_host_besides_rounds']
+        rows.append((what + ': 0 failed, 0 x 429, at most %.1f requests a host plus the shared poll rounds'
+                     % CROWD_REQUESTS_PER_HOST,
+                     '%s; %d x 429; %.2f requests a host + %d rounds of GET /v2/actions'
+                     % (_failure(run), run['http_429'], per_host, run['shared_poll_rounds']),
+                     _yes(not run['failed'] and not run['rc'] and not run['http_429']
+                          and per_host <= CROWD_REQUESTS_PER_HOST)))
     return rows
 
 
@@ -142,6 +168,8 @@ def notes(results):
                      'minute: on one token it cannot finish within an hour.'
                      % (largest, projected, projected / 5000.0, projected / 250.0))
     for run in results['runs']:
+        if run.get('not_run'):
+            continue
         late = _late(run)
         if run['scenario'] in (2, 3) and late is not None and late > late_target(run['action_seconds']):
             lines.append('- **Miss**: %s: the end was noticed %.2f s late, over the %.1f s target.'

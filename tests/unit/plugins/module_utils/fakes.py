@@ -6,8 +6,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
-
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.base import COMMON_ARGUMENT_SPEC, WAIT_ARGUMENT_SPEC
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
@@ -60,32 +58,6 @@ class FakeClient:
         droplet_id = int(path.split('/')[3]) if path.count('/') == 4 else None
         return {'action': dict(id=1000 + len(self.posts), status='in-progress', type=body['type'],
                                resource_id=droplet_id, started_at='2026-11-25T10:00:05Z')}
-
-
-class FakeResponse:
-    def __init__(self, status, body=None, headers=None, raw=None):
-        self.status_code = status
-        self.headers = dict(headers or {})
-        self.content = raw if raw is not None else (json.dumps(body).encode() if body is not None else b'')
-
-    def json(self):
-        return json.loads(self.content.decode())
-
-
-class FakeSession:
-    """A requests.Session stand-in: each call pops the next scripted response or exception."""
-
-    def __init__(self, script):
-        self.script = list(script)
-        self.headers = {}
-        self.sent = []
-
-    def request(self, method, url, params=None, json=None, timeout=None, verify=None):
-        self.sent.append((method, url, params, json))
-        outcome = self.script.pop(0)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
 
 
 def droplet(**overrides):

@@ -1,0 +1,532 @@
+# -*- coding: utf-8 -*-
+# Copyright: oceanops.droplets contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the module processes on one controller share about one token: a request budget and poll rounds.
+
+Fifty Ansible forks are fifty processes that know nothing of each other. Those that use the same
+token and api_url meet here, in a private directory (mode 0700, owned by the user), through files
+named by a hash of token and URL, never the token itself:
+
+- ``<key>.budget``: the requests sent in the last minute and hour (counts per second and per
+  minute), so that together the processes stay under the API's limits, with headroom;
+- ``<key>.<name>.json`` and ``<key>.<name>.lease``: the last result of a shared read (a page of
+  ``GET /v2/actions``, ids and statuses only) and the lease of the process reading it now.
+
+Locks are ``fcntl.flock``: the kernel drops the lock of a process that dies, so a killed fork
+cannot wedge the others. All of this is an optimisation: any problem with the directory turns it
+off, and the module then runs on its own adaptive schedule (``adaptive_schedule``) alone.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import re
+import stat
+import tempfile
+import threading
+import time
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows; coordination is then off
+    fcntl = None
+
+from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import AdaptiveSchedule
+from ansible_collections.oceanops.droplets.plugins.module_utils.retry import server_requested_delay
+
+ENV_DIRECTORY = 'OCEANOPS_SHARED_DIR'
+ENV_SWITCH = 'OCEANOPS_SHARED_BUDGET'
+DIRECTORY_NAME = 'oceanops-droplets'
+# Headroom under the API's 250 a minute and 5,000 an hour per token, for its other users.
+BUDGET_PER_MINUTE = 230
+BUDGET_PER_HOUR = 4500
+# Of the minute's budget, this much is kept for shared reads: one of them serves every waiting fork, so
+# it goes ahead of the queue of single requests (which get the rest, 210 a minute).
+SHARED_READ_RESERVE = 20
+# Windows are counted in whole slots, one more than the window, so a slot never expires early.
+MINUTE_SLOTS = 61
+HOUR_SLOTS = 61
+# Without a deadline, never wait longer than this for one request's turn.
+MAX_BUDGET_WAIT = 120.0
+# A 429 with no Retry-After holds everyone off this long.
+HOLD_OFF_WITHOUT_RETRY_AFTER = 5.0
+# A process that took a turn this recently, and still runs, counts as a fork waiting alongside.
+ACTIVE_SECONDS = 120.0
+LEASE_POLL_SECONDS = 0.05
+# A lease holder that takes longer than this (a hung request) is not waited for any more.
+LEASE_MAX_WAIT = 30.0
+# Files untouched for this long belong to no running task: they are removed.
+STALE_SECONDS = 2 * 3600
+FILE_PATTERN = re.compile(r'^[0-9a-f]{32}\.[a-z0-9-]+(\.json|\.lease|\.budget|\.tmp\d+)?$')
+# What a shared page of GET /v2/actions keeps of each action: no names, regions or anything else.
+ACTION_KEYS = ('id', 'status', 'type', 'resource_id', 'resource_type', 'started_at', 'completed_at')
+
+
+# -- the directory -------------------------------------------------------------------------------
+def default_directory(env=None):
+    """$OCEANOPS_SHARED_DIR, else $XDG_RUNTIME_DIR/oceanops-droplets, else <tmp>/oceanops-droplets-shared-<uid>."""
+    env = os.environ if env is None else env
+    if env.get(ENV_DIRECTORY):
+        return env[ENV_DIRECTORY]
+    runtime = env.get('XDG_RUNTIME_DIR')
+    if runtime and os.path.isdir(runtime):
+        return os.path.join(runtime, DIRECTORY_NAME)
+    return os.path.join(tempfile.gettempdir(), '%s-shared-%d' % (DIRECTORY_NAME, os.geteuid()))
+
+
+def private_directory(path):
+    """``path`` made (mode 0700) or checked; (path, None) if private to this user, else (None, reason)."""
+    try:
+        os.mkdir(path, 0o700)
+    except OSError as error:
+        if error.errno != errno.EEXIST:
+            return None, 'cannot create %s: %s' % (path, error.strerror)
+    try:
+        info = os.lstat(path)
+    except OSError as error:
+        return None, 'cannot read %s: %s' % (path, error.strerror)
+    if not stat.S_ISDIR(info.st_mode):
+        return None, '%s is not a directory (or is a symbolic link)' % path
+    if info.st_uid != os.geteuid():
+        return None, '%s belongs to another user (uid %d)' % (path, info.st_uid)
+    if info.st_mode & 0o077:
+        return None, '%s is open to other users (mode %o); it must be 0700' % (path, stat.S_IMODE(info.st_mode))
+    if not os.access(path, os.W_OK | os.X_OK):
+        return None, '%s is not writable' % path
+    return path, None
+
+
+def budget_key(api_url, token):
+    """32 hex digits of sha256 over api_url and token: the same for every process, reveals neither."""
+    material = '\0'.join(('oceanops.droplets', api_url.rstrip('/'), token or ''))
+    return hashlib.sha256(material.encode('utf-8')).hexdigest()[:32]
+
+
+def clean_stale(directory, now, max_age=STALE_SECONDS):
+    """Remove our files untouched for ``max_age`` seconds. Only names this module writes, only files."""
+    removed = 0
+    for name in os.listdir(directory):
+        if not FILE_PATTERN.match(name):
+            continue
+        path = os.path.join(directory, name)
+        try:
+            info = os.lstat(path)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < now - max_age:
+                os.unlink(path)
+                removed += 1
+        except OSError:
+            continue
+    return removed
+
+
+def _open_private(path):
+    return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0), 0o600)
+
+
+@contextlib.contextmanager
+def locked_file(path):
+    """An exclusive flock on ``path`` (created 0600), held for the block; yields the descriptor."""
+    fd = _open_private(path)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # closing drops the lock, as the death of the process would
+
+
+def _read_json(fd):
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while True:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    try:
+        data = json.loads(b''.join(chunks).decode('utf-8'))
+    except ValueError:  # empty, or cut short by a killed writer: start again
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(fd, data):
+    payload = json.dumps(data, separators=(',', ':')).encode('utf-8')
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.ftruncate(fd, 0)
+    os.write(fd, payload)
+
+
+# -- the request budget --------------------------------------------------------------------------
+class RequestBudget:
+    """A token bucket per token and URL, shared by processes: a token comes back 60 s after its use.
+
+    That is a sliding window (what the API counts), kept as counts per second for the minute and per
+    minute for the hour. ``take`` reserves the earliest slot where both windows have room, then
+    sleeps until it: processes queue in order instead of racing for the next free token. A
+    ``priority`` request (a shared read) does not queue: it takes the earliest second where no
+    minute window around it is full, counting the reserve single requests may not use.
+    """
+
+    def __init__(self, directory, key, per_minute=BUDGET_PER_MINUTE, per_hour=BUDGET_PER_HOUR,
+                 clock=time.time, sleep=time.sleep):
+        self.path = os.path.join(directory, key + '.budget')
+        self.per_minute = per_minute
+        self.per_hour = per_hour
+        self._clock = clock
+        self._sleep = sleep
+        self.waited = 0.0
+
+    def take(self, max_wait, priority=False):
+        """Wait for this request's turn; False (and no wait) if the turn would come after ``max_wait`` s."""
+        wait = self.reserve(max_wait, priority)
+        if wait is None:
+            return False
+        if wait > 0:
+            self.waited += wait
+            self._sleep(wait)
+        return True
+
+    def reserve(self, max_wait, priority=False):
+        """Seconds until this request's turn, counted as used then; None if later than ``max_wait``."""
+        with locked_file(self.path) as fd:
+            now = self._clock()
+            state = _fresh_state(_read_json(fd), now)
+            if priority:
+                turn = self._earliest_turn(state, max(now, state['hold_until']), self.per_minute, every_window=True)
+            else:
+                turn = self._earliest_turn(state, max(now, state['hold_until'], state['last']),
+                                           self.per_minute - min(SHARED_READ_RESERVE, self.per_minute // 2))
+            if turn - now > max_wait:
+                return None
+            second, minute = str(int(turn)), str(int(turn // 60))
+            state['sec'][second] = state['sec'].get(second, 0) + 1
+            state['min'][minute] = state['min'].get(minute, 0) + 1
+            if not priority:
+                state['last'] = turn
+            state['pids'][str(os.getpid())] = now
+            _write_json(fd, state)
+        return turn - now
+
+    def others_active(self):
+        """True if another live process used this budget in the last ACTIVE_SECONDS: a crowd of forks."""
+        with locked_file(self.path) as fd:
+            state = _fresh_state(_read_json(fd), self._clock())
+        own = os.getpid()
+        return any(int(pid) != own and _alive(int(pid)) for pid in state['pids'])
+
+    def hold_off(self, seconds):
+        """The API said 429: nobody sends before ``seconds`` from now."""
+        with locked_file(self.path) as fd:
+            now = self._clock()
+            state = _fresh_state(_read_json(fd), now)
+            state['hold_until'] = max(state['hold_until'], now + seconds)
+            _write_json(fd, state)
+
+    def _earliest_turn(self, state, turn, per_minute, every_window=False):
+        """The first time from ``turn`` with room in its minute (``every_window``: in every minute
+        window that holds it, since requests queued later than ``turn`` are counted already)."""
+        for unused in range(10000):
+            if every_window:
+                full = _last_full_window(state['sec'], int(turn), MINUTE_SLOTS, per_minute)
+                if full is not None:
+                    turn = float(full + 1)
+                    continue
+            used, oldest = _window(state['sec'], int(turn), MINUTE_SLOTS)
+            if used >= per_minute:
+                turn = float(oldest + MINUTE_SLOTS)
+                continue
+            used, oldest = _window(state['min'], int(turn // 60), HOUR_SLOTS)
+            if used >= self.per_hour:
+                turn = float((oldest + HOUR_SLOTS) * 60)
+                continue
+            return turn
+        return turn  # pragma: no cover - each step passes one used slot, so it ends long before
+
+
+def _last_full_window(slots, second, width, limit):
+    """The last of the windows ending at ``second`` .. ``second + width - 1`` that is full, or None."""
+    counts = dict((int(slot), count) for slot, count in slots.items())
+    used = sum(count for slot, count in counts.items() if second - width < slot <= second)
+    full = second if used >= limit else None
+    for end in range(second + 1, second + width):
+        used += counts.get(end, 0) - counts.get(end - width, 0)
+        if used >= limit:
+            full = end
+    return full
+
+
+def _window(slots, current, width):
+    """(requests in the ``width`` slots ending at ``current``, the oldest of those slots in use)."""
+    used, oldest = 0, None
+    for slot, count in slots.items():
+        slot = int(slot)
+        if current - width < slot <= current and count > 0:
+            used += count
+            oldest = slot if oldest is None else min(oldest, slot)
+    return used, oldest
+
+
+def _fresh_state(state, now):
+    """The stored state with expired slots dropped; a damaged or clock-skewed state starts afresh."""
+    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, pids={})
+    try:
+        fresh = dict(sec=dict((k, int(v)) for k, v in state.get('sec', {}).items()),
+                     min=dict((k, int(v)) for k, v in state.get('min', {}).items()),
+                     last=float(state.get('last', 0.0)), hold_until=float(state.get('hold_until', 0.0)),
+                     pids=dict((str(int(k)), float(v)) for k, v in state.get('pids', {}).items()))
+    except (TypeError, ValueError, AttributeError):
+        fresh = empty
+    if fresh['last'] > now + 3600 or fresh['hold_until'] > now + 3600:  # the wall clock went back
+        fresh = empty
+    fresh['sec'] = dict((k, v) for k, v in fresh['sec'].items() if int(k) > int(now) - MINUTE_SLOTS)
+    fresh['min'] = dict((k, v) for k, v in fresh['min'].items() if int(k) > int(now // 60) - HOUR_SLOTS)
+    fresh['pids'] = dict((k, v) for k, v in fresh['pids'].items() if v > now - ACTIVE_SECONDS)
+    return fresh
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError as error:
+        return error.errno == errno.EPERM  # someone else's process: alive all the same
+    return True
+
+
+# -- shared reads --------------------------------------------------------------------------------
+class SharedReads:
+    """One process reads, the others use its result: a lease (flock) per shared read.
+
+    Whoever holds the lease first looks whether the last result is fresh enough for it; only if not
+    does it read from the API and store the result. A dead holder's lease is released by the kernel;
+    a holder that hangs is waited for at most ``max_wait`` seconds, then the waiter reads itself.
+    """
+
+    def __init__(self, directory, key, clock=time.time, sleep=time.sleep):
+        self.directory = directory
+        self.key = key
+        self._clock = clock
+        self._sleep = sleep
+        self.reads = 0  # results read from the API by this process
+        self.hits = 0  # results another process (or an earlier round) read for us
+        self.lease_timeouts = 0
+        self.answered_at = None  # wall time the result last returned was complete (its reply was in)
+
+    def read(self, name, fetch, max_age, not_before=0.0, max_wait=LEASE_MAX_WAIT):
+        """A result of ``fetch()`` at most ``max_age`` s old and read after ``not_before`` (wall time)."""
+        base = os.path.join(self.directory, '%s.%s' % (self.key, name))
+        fd = _open_private(base + '.lease')
+        try:
+            if not self._acquire(fd, max_wait):
+                self.lease_timeouts += 1
+                return self._fetch(fetch)
+            stored = _load_result(base + '.json')
+            now = self._clock()
+            if stored is not None and stored['at'] >= not_before and now - stored['at'] <= max_age:
+                self.hits += 1
+                self.answered_at = stored.get('answered', stored['at'])
+                return stored['value']
+            value = self._fetch(fetch)
+            _store_result(base + '.json', dict(at=now, answered=self.answered_at, value=value))
+            os.utime(fd)  # a lease in use is not stale
+            return value
+        finally:
+            os.close(fd)
+
+    def _fetch(self, fetch):
+        self.reads += 1
+        value = fetch()
+        self.answered_at = self._clock()
+        return value
+
+    def _acquire(self, fd, max_wait):
+        started = self._clock()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except (IOError, OSError) as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
+            if self._clock() - started >= max_wait:
+                return False
+            self._sleep(LEASE_POLL_SECONDS)
+
+
+def _load_result(path):
+    try:
+        with open(path) as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) and isinstance(data.get('at'), (int, float)) and 'value' in data else None
+    except (IOError, OSError, ValueError):
+        return None
+
+
+def _store_result(path, data):
+    """Written to a private temporary file, then renamed: a reader sees the old result or the new one."""
+    temporary = '%s.tmp%d' % (path, os.getpid())
+    fd = _open_private(temporary)
+    try:
+        _write_json(fd, data)
+    finally:
+        os.close(fd)
+    os.rename(temporary, path)
+
+
+def compact_droplets_page(data):
+    """A shared page of GET /v2/droplets: the Droplets as the API lists them (no secret in them), a next link."""
+    droplets = [droplet for droplet in data.get('droplets') or [] if isinstance(droplet, dict)]
+    has_next = bool(((data.get('links') or {}).get('pages') or {}).get('next'))
+    return dict(droplets=droplets, links=dict(pages=dict(next='yes') if has_next else {}),
+                meta=dict(total=(data.get('meta') or {}).get('total')))
+
+
+def compact_actions_page(data):
+    """What a shared page of GET /v2/actions keeps: ids, statuses, types, resources, times, a next link."""
+    actions = [dict((key, action.get(key)) for key in ACTION_KEYS if key in action)
+               for action in data.get('actions') or [] if isinstance(action, dict)]
+    has_next = bool(((data.get('links') or {}).get('pages') or {}).get('next'))
+    return dict(actions=actions, links=dict(pages=dict(next='yes') if has_next else {}))
+
+
+# -- what the client and the waiter talk to ------------------------------------------------------
+class Coordinator:
+    """The adaptive schedule, and the shared budget and reads when the directory can be used.
+
+    Hooks: the client calls ``before_request(deadline)`` before each HTTP attempt, ``observe(status,
+    headers)`` after each answer and ``retry_delay(server_delay)`` after a 429; the waiter multiplies
+    its intervals by ``poll_factor()`` and reads pages of GET /v2/actions through ``actions_page``.
+    """
+
+    def __init__(self, schedule=None, budget=None, reads=None, clock=time.monotonic, wall_clock=time.time, log=None):
+        self.schedule = schedule or AdaptiveSchedule(clock=clock)
+        self.budget = budget
+        self.reads = reads
+        self.note = None  # why the shared directory is not used, if it is not
+        self._clock = clock
+        self._wall_clock = wall_clock
+        self._log = log
+        self._local = threading.local()  # .shared_read: this thread is reading for every fork
+
+    def shared(self):
+        return self.budget is not None
+
+    def off(self, reason):
+        """Fall back to the adaptive schedule alone, with a debug-level note."""
+        self.budget = self.reads = None
+        self.note = reason
+        if self._log:
+            self._log('oceanops.droplets: request coordination off: %s' % reason)
+
+    def before_request(self, deadline):
+        if self.budget is None:
+            return
+        max_wait = MAX_BUDGET_WAIT if deadline is None else max(0.0, deadline - self._clock())
+        try:
+            self.budget.take(max_wait, priority=getattr(self._local, 'shared_read', False))
+        except (IOError, OSError) as error:
+            self.off('the shared budget failed: %s' % error)
+
+    def observe(self, status, headers):
+        # Under the shared budget a fast drain is the budget at work, not a crowd to slow down for.
+        remaining = _as_int(headers.get('ratelimit-remaining')) if self.budget is None else None
+        self.schedule.observe(status, remaining)
+        if status == 429 and self.budget is not None:
+            delay = server_requested_delay(headers)
+            try:
+                self.budget.hold_off(HOLD_OFF_WITHOUT_RETRY_AFTER if delay is None else delay)
+            except (IOError, OSError) as error:
+                self.off('the shared budget failed: %s' % error)
+
+    def retry_delay(self, server_delay):
+        return self.schedule.retry_delay(server_delay)
+
+    def poll_factor(self):
+        return self.schedule.factor()
+
+    def crowded(self):
+        """Shared polls pay when other processes on this token run now; a lone task polls its action."""
+        if self.budget is None or self.reads is None:
+            return False
+        try:
+            return self.budget.others_active()
+        except (IOError, OSError) as error:
+            self.off('the shared budget failed: %s' % error)
+            return False
+
+    def now(self):
+        """Wall time, as written in shared results (monotonic clocks may differ between processes)."""
+        return self._wall_clock()
+
+    def answered_at(self):
+        """When the latest shared result this process used had its answer in (wall time): anything
+        read after that shows the world after what that result showed. Now, if none."""
+        if self.reads is None or self.reads.answered_at is None:
+            return self.now()
+        return self.reads.answered_at
+
+    def actions_page(self, page, fetch, max_age, not_before, deadline=None):
+        """Page ``page`` of GET /v2/actions (``fetch()`` reads it), shared if possible, compacted."""
+        return self._shared('actions-p%d' % page, fetch, compact_actions_page, max_age, not_before, deadline)
+
+    def droplets_page(self, page, fetch, max_age, not_before, deadline=None):
+        """Page ``page`` of GET /v2/droplets (``fetch()`` reads it), shared if possible."""
+        return self._shared('droplets-p%d' % page, fetch, compact_droplets_page, max_age, not_before, deadline)
+
+    def _shared(self, name, fetch, compact, max_age, not_before, deadline):
+        """What others read if fresh enough, else ``fetch()`` compacted for them; unshared: ``fetch()`` as is."""
+        if self.reads is None:
+            return fetch()
+        max_wait = LEASE_MAX_WAIT if deadline is None else max(0.0, min(LEASE_MAX_WAIT, deadline - self._clock()))
+
+        def fetch_for_all():
+            self._local.shared_read = True
+            try:
+                return compact(fetch())
+            finally:
+                self._local.shared_read = False
+        try:
+            return self.reads.read(name, fetch_for_all, max_age, not_before=not_before, max_wait=max_wait)
+        except (IOError, OSError) as error:
+            self.off('shared polls failed: %s' % error)
+            return fetch()
+
+
+def coordinator_for(api_url, token, shared=True, env=None, log=None):
+    """A Coordinator for this token and URL: shared when asked, possible and allowed, else local only."""
+    env = os.environ if env is None else env
+    coordinator = Coordinator(log=log)
+    directory = None
+    if not shared:
+        reason = 'disabled by the shared_budget option or %s' % ENV_SWITCH
+    elif fcntl is None:
+        reason = 'no fcntl on this platform'
+    else:
+        directory, reason = private_directory(default_directory(env))
+    if directory is not None:
+        try:
+            clean_stale(directory, time.time())
+            key = budget_key(api_url, token)
+            budget = RequestBudget(directory, key)
+            with locked_file(budget.path):  # a read-only directory shows here
+                pass
+            coordinator.budget, coordinator.reads = budget, SharedReads(directory, key)
+            return coordinator
+        except (IOError, OSError) as error:
+            reason = 'cannot use %s: %s' % (directory, error)
+    coordinator.off(reason)
+    return coordinator
+
+
+def _as_int(value):
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

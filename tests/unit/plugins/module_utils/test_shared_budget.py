@@ -1,0 +1,601 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import json
+import multiprocessing
+import os
+import signal
+import stat
+import threading
+import time
+
+import pytest
+
+from ansible_collections.oceanops.droplets.plugins.module_utils import shared_budget
+from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import (
+    Coordinator, RequestBudget, SharedReads, budget_key, clean_stale, compact_actions_page, coordinator_for,
+    default_directory, locked_file, private_directory)
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
+from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock
+from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.http_fakes import Reply, scripted_session
+
+TOKEN = 'dop_v1_' + 'a' * 64
+URL = 'https://api.digitalocean.com'
+
+
+@pytest.fixture
+def clock():
+    fake = FakeClock()
+    fake.now = 1700000000.0  # wall time: slots are whole seconds and minutes of it
+    return fake
+
+
+@pytest.fixture
+def shared_dir(tmp_path):
+    path = str(tmp_path / 'shared')
+    assert private_directory(path) == (path, None)
+    return path
+
+
+def budget(directory, clock, **kwargs):
+    return RequestBudget(directory, budget_key(URL, TOKEN), clock=clock, sleep=clock.sleep, **kwargs)
+
+
+# -- key and directory ---------------------------------------------------------------------------
+def test_key_depends_on_token_and_url_and_shows_neither():
+    key = budget_key(URL, TOKEN)
+    assert key == budget_key(URL + '/', TOKEN)
+    assert key != budget_key(URL, TOKEN + 'b')
+    assert key != budget_key('http://127.0.0.1:8080', TOKEN)
+    assert len(key) == 32 and TOKEN not in key and 'digitalocean' not in key
+
+
+def test_directory_is_created_private(tmp_path):
+    path = str(tmp_path / 'new')
+    assert private_directory(path) == (path, None)
+    assert stat.S_IMODE(os.lstat(path).st_mode) == 0o700
+
+
+def test_directory_open_to_others_is_refused(tmp_path):
+    path = str(tmp_path / 'open')
+    os.mkdir(path)
+    os.chmod(path, 0o755)
+    found, reason = private_directory(path)
+    assert found is None and 'mode 755' in reason
+
+
+def test_directory_of_another_user_is_refused(tmp_path, monkeypatch):
+    path = str(tmp_path / 'theirs')
+    os.mkdir(path, 0o700)
+    if os.geteuid() == 0:
+        os.chown(path, 4242, -1)
+    else:  # only root can give a directory away: be someone else instead
+        real_uid = os.geteuid()
+        monkeypatch.setattr(shared_budget.os, 'geteuid', lambda: real_uid + 4242)
+    found, reason = private_directory(path)
+    assert found is None and 'another user' in reason
+
+
+def test_symlinked_directory_is_refused(tmp_path):
+    target = str(tmp_path / 'target')
+    os.mkdir(target, 0o700)
+    link = str(tmp_path / 'link')
+    os.symlink(target, link)
+    found, reason = private_directory(link)
+    assert found is None and 'symbolic link' in reason
+
+
+def test_default_directory_prefers_the_variable_then_xdg_runtime_dir_then_a_per_user_temp_dir(tmp_path):
+    assert default_directory({'OCEANOPS_SHARED_DIR': '/x/y'}) == '/x/y'
+    assert default_directory({'XDG_RUNTIME_DIR': str(tmp_path)}) == str(tmp_path / 'oceanops-droplets')
+    assert default_directory({}).endswith('oceanops-droplets-shared-%d' % os.geteuid())
+
+
+# -- the budget, fake clock ----------------------------------------------------------------------
+def test_budget_lets_a_burst_under_the_minute_limit_through_at_once(shared_dir, clock):
+    shared = budget(shared_dir, clock)
+    for unused in range(210):
+        assert shared.take(60) is True
+    assert clock.sleeps == []
+
+
+def test_over_the_minute_limit_a_request_waits_until_the_oldest_second_has_left_the_window(shared_dir, clock):
+    shared = budget(shared_dir, clock)
+    for unused in range(210):
+        shared.take(60)
+    assert shared.take(120) is True
+    assert clock.sleeps == [pytest.approx(61.0)]
+    # in any 60 s, never more than the budget
+    assert shared.reserve(1000) == pytest.approx(0.0)
+
+
+def test_two_processes_share_one_budget_file(shared_dir, clock):
+    first, second = budget(shared_dir, clock), budget(shared_dir, clock)
+    for unused in range(200):
+        first.take(60)
+    for unused in range(10):
+        second.take(60)
+    assert clock.sleeps == []
+    assert second.reserve(1000) > 60.0
+
+
+def test_queued_requests_get_turns_in_order_not_all_at_the_same_moment(shared_dir, clock):
+    shared = budget(shared_dir, clock, per_minute=20)  # 10 a minute for single requests
+    turns = [shared.reserve(1000) for unused in range(30)]
+    assert turns == sorted(turns)
+    assert turns[9] == 0.0 and turns[10] == pytest.approx(61.0) and turns[20] == pytest.approx(122.0)
+
+
+def test_a_turn_later_than_the_deadline_is_not_taken_nor_counted(shared_dir, clock):
+    shared = budget(shared_dir, clock, per_minute=4)  # 2 a minute for single requests
+    shared.take(10)
+    shared.take(10)
+    assert shared.take(10) is False
+    assert clock.sleeps == []
+    clock.now += 61
+    assert shared.reserve(0) == 0.0  # the refused take did not use the slot
+    assert shared.reserve(0) == 0.0
+
+
+def test_hourly_limit_holds_over_many_minutes(shared_dir, clock):
+    shared = budget(shared_dir, clock, per_minute=120, per_hour=300)
+    for minute in range(3):
+        for unused in range(100):
+            assert shared.reserve(1) == 0.0
+        clock.now += 61
+    wait = shared.reserve(10000)
+    assert wait > 3000  # the first minute's requests leave the hour window only after an hour
+
+
+def test_a_shared_read_goes_ahead_of_the_queue_within_the_reserve(shared_dir, clock):
+    shared = budget(shared_dir, clock)
+    for unused in range(215):  # 210 at once, 5 queued for the next minute
+        shared.reserve(1000)
+    assert shared.reserve(1000, priority=True) == 0.0
+    assert shared.reserve(1000) == pytest.approx(61.0)  # the queue is where it was
+
+
+def test_shared_reads_get_no_more_than_the_reserve(shared_dir, clock):
+    shared = budget(shared_dir, clock)
+    for unused in range(210):
+        shared.reserve(1000)
+    waits = [shared.reserve(1000, priority=True) for unused in range(21)]
+    assert waits[:20] == [0.0] * 20 and waits[20] == pytest.approx(61.0)
+
+
+def test_a_shared_read_respects_every_minute_window_it_falls_in(shared_dir, clock):
+    shared = budget(shared_dir, clock, per_minute=10)
+    with open(shared.path, 'w') as handle:  # ten requests already placed 30 s from now
+        json.dump(dict(sec={str(int(clock.now) + 30): 10}, min={}, last=0.0, hold_until=0.0), handle)
+    assert shared.reserve(1000, priority=True) == pytest.approx(91.0)
+
+
+def test_a_429_holds_every_process_off_for_its_retry_after(shared_dir, clock):
+    first, second = budget(shared_dir, clock), budget(shared_dir, clock)
+    first.hold_off(20)
+    assert second.reserve(100) == pytest.approx(20.0)
+
+
+def test_damaged_budget_file_starts_afresh(shared_dir, clock):
+    shared = budget(shared_dir, clock)
+    with open(shared.path, 'w') as handle:
+        handle.write('{"sec": {"x": ')
+    assert shared.reserve(1) == 0.0
+
+
+def test_budget_file_holds_counts_only(shared_dir, clock):
+    shared = budget(shared_dir, clock)
+    shared.take(1)
+    shared.hold_off(1)
+    with open(shared.path) as handle:
+        assert set(json.load(handle)) == {'sec', 'min', 'last', 'hold_until', 'pids'}
+
+
+# -- shared reads, fake clock --------------------------------------------------------------------
+def reader(shared_dir, clock):
+    return SharedReads(shared_dir, budget_key(URL, TOKEN), clock=clock, sleep=clock.sleep)
+
+
+def test_a_fresh_result_is_read_once_for_every_process(shared_dir, clock):
+    fetched = []
+    first, second = reader(shared_dir, clock), reader(shared_dir, clock)
+    assert first.read('p1', lambda: fetched.append(1) or {'n': 1}, max_age=2) == {'n': 1}
+    clock.now += 1.5
+    assert second.read('p1', lambda: fetched.append(2) or {'n': 2}, max_age=2) == {'n': 1}
+    assert fetched == [1] and second.hits == 1
+
+
+def test_a_result_older_than_max_age_is_read_again(shared_dir, clock):
+    first = reader(shared_dir, clock)
+    first.read('p1', lambda: {'n': 1}, max_age=2)
+    clock.now += 2.5
+    assert first.read('p1', lambda: {'n': 2}, max_age=2) == {'n': 2}
+
+
+def test_a_result_read_before_not_before_is_not_used(shared_dir, clock):
+    first = reader(shared_dir, clock)
+    first.read('p1', lambda: {'n': 1}, max_age=10)
+    clock.now += 1
+    assert first.read('p1', lambda: {'n': 2}, max_age=10, not_before=clock.now - 0.5) == {'n': 2}
+
+
+def test_a_hung_lease_holder_is_waited_for_at_most_max_wait(shared_dir, clock):
+    key = budget_key(URL, TOKEN)
+    with locked_file(os.path.join(shared_dir, key + '.p1.lease')):  # someone else holds it
+        shared = reader(shared_dir, clock)
+        assert shared.read('p1', lambda: {'own': True}, max_age=2, max_wait=3) == {'own': True}
+    assert shared.lease_timeouts == 1
+    assert sum(clock.sleeps) == pytest.approx(3.0, abs=0.1)
+
+
+def test_compacted_actions_page_keeps_ids_and_statuses_only():
+    page = dict(actions=[dict(id=1, status='completed', type='power_off', resource_id=7, resource_type='droplet',
+                              started_at='a', completed_at='b', region=dict(slug='nyc3', name='New York'),
+                              region_slug='nyc3', secret='x')], links=dict(pages=dict(next='https://evil/v2?page=2')),
+                meta=dict(total=1))
+    assert compact_actions_page(page) == dict(
+        actions=[dict(id=1, status='completed', type='power_off', resource_id=7, resource_type='droplet',
+                      started_at='a', completed_at='b')], links=dict(pages=dict(next='yes')))
+
+
+# -- killed processes (real processes, real locks) -----------------------------------------------
+def _hold_lease_forever(directory, ready):
+    def fetch():
+        ready.set()
+        time.sleep(600)
+    SharedReads(directory, budget_key(URL, TOKEN)).read('p1', fetch, max_age=2)
+
+
+def _hold_budget_lock_forever(directory, ready):
+    with locked_file(RequestBudget(directory, budget_key(URL, TOKEN)).path):
+        ready.set()
+        time.sleep(600)
+
+
+def _kill_while_holding(target, directory):
+    context = multiprocessing.get_context('fork')
+    ready = context.Event()
+    child = context.Process(target=target, args=(directory, ready))
+    child.start()
+    assert ready.wait(30), 'the child never took the lock'
+    os.kill(child.pid, signal.SIGKILL)
+    child.join(30)
+    assert child.exitcode == -signal.SIGKILL
+
+
+def test_a_fork_killed_while_holding_the_lease_does_not_wedge_the_others(shared_dir):
+    _kill_while_holding(_hold_lease_forever, shared_dir)
+    survivor = SharedReads(shared_dir, budget_key(URL, TOKEN))
+    assert survivor.read('p1', lambda: {'read': 'by the survivor'}, max_age=2, max_wait=20) == {'read': 'by the survivor'}
+    assert survivor.lease_timeouts == 0  # it got the lease, it did not give up waiting for it
+
+
+def test_a_fork_killed_while_holding_the_budget_lock_does_not_wedge_the_others(shared_dir):
+    _kill_while_holding(_hold_budget_lock_forever, shared_dir)
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(RequestBudget(shared_dir, budget_key(URL, TOKEN)).take(5)))
+    thread.daemon = True
+    thread.start()
+    thread.join(20)
+    assert outcome == [True]
+
+
+# -- fallback to the adaptive schedule alone -----------------------------------------------------
+def test_disabled_by_option_uses_no_directory(tmp_path):
+    env = {'OCEANOPS_SHARED_DIR': str(tmp_path / 'unused')}
+    coordinator = coordinator_for(URL, TOKEN, shared=False, env=env)
+    assert not coordinator.shared() and 'disabled' in coordinator.note
+    assert not os.path.exists(str(tmp_path / 'unused'))
+
+
+def test_directory_of_the_wrong_mode_falls_back_with_a_debug_note(tmp_path):
+    path = str(tmp_path / 'open')
+    os.mkdir(path)
+    os.chmod(path, 0o777)
+    notes = []
+    coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': path}, log=notes.append)
+    assert not coordinator.shared()
+    assert len(notes) == 1 and 'mode 777' in notes[0]
+    assert os.listdir(path) == []
+
+
+def test_directory_of_another_owner_falls_back(tmp_path, monkeypatch):
+    path = str(tmp_path / 'shared')
+    os.mkdir(path, 0o700)
+    real_uid = os.geteuid()
+    monkeypatch.setattr(shared_budget.os, 'geteuid', lambda: real_uid + 4242)
+    coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': path})
+    assert not coordinator.shared() and 'another user' in coordinator.note
+
+
+def test_read_only_directory_falls_back(tmp_path, monkeypatch):
+    path = str(tmp_path / 'shared')
+    os.mkdir(path, 0o700)
+    real_open = os.open
+
+    def read_only_open(name, flags, *args):
+        if str(name).startswith(path) and flags & os.O_CREAT:
+            raise OSError(errno.EROFS, 'Read-only file system', name)
+        return real_open(name, flags, *args)
+
+    monkeypatch.setattr(shared_budget.os, 'open', read_only_open)
+    coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': path})
+    assert not coordinator.shared() and 'Read-only' in coordinator.note
+    coordinator.before_request(None)  # no budget: returns at once
+    assert coordinator.actions_page(1, lambda: {'actions': []}, 2, 0) == {'actions': []}
+
+
+def test_a_directory_that_breaks_later_turns_coordination_off_instead_of_failing(shared_dir, clock):
+    coordinator = Coordinator(budget=budget(shared_dir, clock), reads=reader(shared_dir, clock), clock=clock)
+    os.rename(shared_dir, shared_dir + '-gone')  # e.g. a cleaner emptied /tmp under a running task
+    coordinator.before_request(None)
+    assert not coordinator.shared() and 'No such file' in coordinator.note
+    assert coordinator.actions_page(1, lambda: {'actions': [1]}, 2, 0) == {'actions': [1]}
+
+
+def test_shared_coordinator_writes_no_secret(tmp_path):
+    path = str(tmp_path / 'shared')
+    coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': path})
+    assert coordinator.shared(), coordinator.note
+    coordinator.before_request(None)
+    coordinator.observe(429, {'retry-after': '0'})
+    coordinator.actions_page(1, lambda: dict(actions=[dict(id=1, status='completed', token=TOKEN)]), 2, 0)
+    names = os.listdir(path)
+    assert names and all(TOKEN not in name for name in names)
+    for name in names:
+        with open(os.path.join(path, name), 'rb') as handle:
+            assert TOKEN.encode() not in handle.read()
+        assert stat.S_IMODE(os.lstat(os.path.join(path, name)).st_mode) == 0o600
+
+
+def test_stale_files_are_cleaned_and_nothing_else(shared_dir):
+    key = budget_key(URL, TOKEN)
+    old, fresh, foreign = (os.path.join(shared_dir, name) for name in (key + '.budget', key + '.actions-p1.json', 'notes.txt'))
+    for path in (old, fresh, foreign):
+        with open(path, 'w') as handle:
+            handle.write('{}')
+    long_ago = time.time() - 3 * 3600
+    os.utime(old, (long_ago, long_ago))
+    os.utime(foreign, (long_ago, long_ago))
+    assert clean_stale(shared_dir, time.time()) == 1
+    assert sorted(os.listdir(shared_dir)) == sorted([os.path.basename(fresh), 'notes.txt'])
+
+
+# -- the hooks in the client and the waiter ------------------------------------------------------
+class RecordingBudget:
+    def __init__(self, crowd=True):
+        self.crowd = crowd
+        self.takes = []
+        self.priorities = []
+        self.holds = []
+
+    def take(self, max_wait, priority=False):
+        self.takes.append(max_wait)
+        self.priorities.append(priority)
+        return True
+
+    def hold_off(self, seconds):
+        self.holds.append(seconds)
+
+    def others_active(self):
+        return self.crowd
+
+
+def client_with(script, coordinator, clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanClient
+    client = DigitalOceanClient('https://api.example.test', TOKEN, session=scripted_session(script, clock)[0], sleep=clock.sleep,
+                                clock=clock)
+    client.coordinator = coordinator
+    return client
+
+
+def test_client_takes_from_the_budget_before_each_attempt_and_feeds_it_a_429(clock):
+    budget_seen = RecordingBudget()
+    coordinator = Coordinator(budget=budget_seen, clock=clock)
+    limited = Reply(429, dict(id='too_many_requests', message='slow down'), {'Retry-After': '7'})
+    client = client_with([limited, Reply(200, dict(ok=True))], coordinator, clock)
+    client.deadline = clock.now + 100
+    assert client.get('/v2/account') == dict(ok=True)
+    assert budget_seen.takes == [pytest.approx(100), pytest.approx(100 - clock.sleeps[0])]
+    assert budget_seen.holds == [7.0]
+    assert 7.0 <= clock.sleeps[0] <= 7.7  # the first 429: Retry-After plus a little jitter
+    assert coordinator.poll_factor() > 1.0
+
+
+def test_client_waits_longer_after_429s_in_a_row(clock):
+    coordinator = Coordinator(clock=clock)
+    limited = [Reply(429, dict(id='too_many_requests', message='x'), {'Retry-After': '1'}) for unused in range(5)]
+    client = client_with(limited + [Reply(200, dict(ok=True))], coordinator, clock)
+    client.deadline = clock.now + 600
+    client.get('/v2/account')
+    assert clock.sleeps[0] <= 1.1
+    assert clock.sleeps[4] >= 16.0  # the fifth in a row: a floor of 1 s * 2 ** 4, not Retry-After's 1 s
+
+
+class SharedReadsStub:
+    """Shared reads as another process would leave them: page results by name."""
+
+    def __init__(self, pages):
+        self.pages = pages
+        self.asked = []
+        self.answered_at = None
+
+    def read(self, name, fetch, max_age, not_before=0.0, max_wait=None):
+        self.asked.append((name, max_age, not_before))
+        return self.pages[name] if name in self.pages else fetch()
+
+
+def test_waiter_reads_one_action_from_the_shared_list_and_keeps_its_other_fields(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    shared_page = dict(actions=[dict(id=5, status='completed', type='power_off', resource_id=9)], links=dict(pages={}))
+    client = FakeClient()
+    client.coordinator = Coordinator(budget=RecordingBudget(), reads=SharedReadsStub({'actions-p1': shared_page}),
+                                     clock=clock, wall_clock=clock)
+    started = dict(id=5, status='in-progress', type='power_off', resource_id=9, region_slug='nyc3')
+    final = Waiter(client, clock=clock, sleep=clock.sleep).action(started, clock.now + 60)
+    assert final == dict(started, status='completed')
+    assert client.calls == []  # no request of its own: the page came from the shared read
+
+
+def test_waiter_without_shared_reads_polls_its_action_slower_by_the_factor(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    answers = iter([dict(id=5, status='in-progress'), dict(id=5, status='completed')])
+    client = FakeClient({'/v2/actions/5': lambda params: dict(action=next(answers))})
+    client.coordinator = Coordinator(clock=clock)
+    client.coordinator.schedule.observe(429)
+    client.coordinator.schedule.observe(429)  # factor 4
+    Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 600)
+    assert [call[1] for call in client.calls] == ['/v2/actions/5', '/v2/actions/5']
+    assert clock.sleeps[0] == pytest.approx(4 * 0.5, rel=0.05)
+
+
+def shared_waiter(clock, pages, routes=None):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    client = FakeClient(routes)
+    reads = SharedReadsStub(pages)
+    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reads, clock=clock, wall_clock=clock)
+    return Waiter(client, clock=clock, sleep=clock.sleep), client, reads
+
+
+def test_after_a_shared_wait_the_droplet_comes_from_the_shared_list_read_after_the_end(clock):
+    done = dict(actions=[dict(id=5, status='completed')], links=dict(pages={}))
+    listed = dict(droplets=[dict(id=8, status='active'), dict(id=9, status='off')], links=dict(pages={}),
+                  meta=dict(total=2))
+    waiter, client, reads = shared_waiter(clock, {'actions-p1': done, 'droplets-p1': listed})
+    waiter.action(dict(id=5, status='in-progress'), clock.now + 60)
+    assert waiter.read_droplet(9) == dict(id=9, status='off')
+    assert client.calls == []
+    assert waiter.action_ended_at == clock.now
+
+
+def test_a_droplet_missing_from_the_shared_list_is_read_on_its_own(clock):
+    done = dict(actions=[dict(id=5, status='completed')], links=dict(pages={}))
+    listed = dict(droplets=[dict(id=8, status='active')], links=dict(pages={}), meta=dict(total=1))
+    waiter, client, unused = shared_waiter(clock, {'actions-p1': done, 'droplets-p1': listed},
+                                           {'/v2/droplets/9': dict(droplet=dict(id=9, status='off'))})
+    waiter.action(dict(id=5, status='in-progress'), clock.now + 60)
+    assert waiter.read_droplet(9) == dict(id=9, status='off')
+    assert [call[1] for call in client.calls] == ['/v2/droplets/9']
+
+
+def test_a_large_account_is_not_listed_to_find_one_droplet(clock):
+    done = dict(actions=[dict(id=5, status='completed')], links=dict(pages={}))
+    first = dict(droplets=[dict(id=1)], links=dict(pages=dict(next='yes')), meta=dict(total=5000))
+    waiter, client, reads = shared_waiter(clock, {'actions-p1': done, 'droplets-p1': first},
+                                          {'/v2/droplets/9': dict(droplet=dict(id=9, status='off'))})
+    waiter.action(dict(id=5, status='in-progress'), clock.now + 60)
+    waiter.read_droplet(9)
+    assert [asked[0] for asked in reads.asked] == ['actions-p1', 'droplets-p1']
+
+
+def test_without_a_shared_wait_first_the_droplet_is_read_on_its_own(clock):
+    waiter, client, reads = shared_waiter(clock, {}, {'/v2/droplets/9': dict(droplet=dict(id=9, status='off'))})
+    assert waiter.read_droplet(9) == dict(id=9, status='off')
+    assert reads.asked == []
+
+
+def test_shared_droplets_page_keeps_droplets_next_link_and_total_only(tmp_path):
+    coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')})
+    page = dict(droplets=[dict(id=1, status='off')], links=dict(pages=dict(next='https://x/v2/droplets?page=2')),
+                meta=dict(total=300), extra='dropped')
+    assert coordinator.droplets_page(1, lambda: page, 2, 0) == dict(
+        droplets=[dict(id=1, status='off')], links=dict(pages=dict(next='yes')), meta=dict(total=300))
+
+
+def test_forks_that_learned_from_one_shared_page_get_the_same_answered_time(shared_dir, clock):
+    first, second = reader(shared_dir, clock), reader(shared_dir, clock)
+
+    def slow_fetch():
+        clock.now += 0.4  # the request takes 0.4 s
+        return {'n': 1}
+    first.read('p1', slow_fetch, max_age=2)
+    answered = clock.now
+    clock.now += 0.3
+    second.read('p1', lambda: {'n': 2}, max_age=2)
+    assert first.answered_at == second.answered_at == answered
+
+
+def test_the_request_of_a_shared_read_has_priority_in_the_budget_and_others_do_not(clock):
+    budget_seen = RecordingBudget()
+    coordinator = Coordinator(budget=budget_seen, reads=SharedReadsStub({}), clock=clock)
+    coordinator.actions_page(1, lambda: coordinator.before_request(None) or {'actions': []}, 2, 0)
+    coordinator.before_request(None)
+    assert budget_seen.priorities == [True, False]
+
+
+def test_a_slowed_poll_never_waits_longer_than_the_schedule_cap(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POLL_MAX_SECONDS
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    ends_at = clock.now + 300
+    client = FakeClient({'/v2/actions/5': lambda params: dict(action=dict(
+        id=5, status='completed' if clock.now >= ends_at else 'in-progress'))})
+    client.coordinator = Coordinator(clock=lambda: 0.0)  # a clock that stands still: no recovery
+    for unused in range(10):
+        client.coordinator.schedule.observe(429)  # factor 16
+    Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 900)
+    assert max(clock.sleeps) <= POLL_MAX_SECONDS
+    assert clock.sleeps[0] == pytest.approx(16 * 0.5)  # slowed down all the same
+
+
+def test_a_fast_drain_slows_polls_only_without_the_shared_budget(clock):
+    local, shared = Coordinator(clock=clock), Coordinator(budget=RecordingBudget(), clock=clock)
+    remaining = 5000
+    for unused in range(7):  # 20 requests a second over 6 s
+        for coordinator in (local, shared):
+            coordinator.observe(200, {'ratelimit-remaining': str(remaining)})
+        clock.now += 1
+        remaining -= 20
+    assert local.poll_factor() > 1.0
+    assert shared.poll_factor() == 1.0
+
+
+def test_a_lone_task_polls_its_own_action_even_with_the_shared_directory(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    client = FakeClient({'/v2/actions/5': dict(action=dict(id=5, status='completed'))})
+    reads = SharedReadsStub({})
+    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock, wall_clock=clock)
+    waiter = Waiter(client, clock=clock, sleep=clock.sleep)
+    assert waiter.action(dict(id=5, status='in-progress'), clock.now + 60)['status'] == 'completed'
+    assert [call[1] for call in client.calls] == ['/v2/actions/5'] and reads.asked == []
+    assert waiter.action_ended_at is None  # so the Droplet is re-read with its own GET too
+
+
+def test_a_shared_wait_that_times_out_names_the_action_like_a_lone_one(clock):
+    stuck = dict(actions=[dict(id=5, status='in-progress', type='power_off', resource_id=9)], links=dict(pages={}))
+    waiter, unused, unused_reads = shared_waiter(clock, {'actions-p1': stuck})
+    with pytest.raises(WaitTimeout) as caught:
+        waiter.action(dict(id=5, status='in-progress', type='power_off', resource_id=9, region_slug='nyc3'),
+                      clock.now + 3)
+    assert str(caught.value).startswith('Timed out after 3 s waiting for action 5 (power_off on droplet 9)')
+    assert caught.value.last['region_slug'] == 'nyc3' and caught.value.waited >= 3
+
+
+def _use_budget_then_wait(directory, ready, release):
+    RequestBudget(directory, budget_key(URL, TOKEN)).reserve(10)
+    ready.set()
+    release.wait(30)
+
+
+def test_another_live_process_on_the_budget_makes_a_crowd_and_an_ended_one_does_not(shared_dir):
+    shared = RequestBudget(shared_dir, budget_key(URL, TOKEN))
+    shared.reserve(10)
+    assert shared.others_active() is False  # only this process
+    context = multiprocessing.get_context('fork')
+    ready, release = context.Event(), context.Event()
+    child = context.Process(target=_use_budget_then_wait, args=(shared_dir, ready, release))
+    child.start()
+    assert ready.wait(30)
+    assert shared.others_active() is True
+    release.set()
+    child.join(30)
+    assert shared.others_active() is False
