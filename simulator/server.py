@@ -22,6 +22,7 @@ __all__ = ('Simulator', 'serve')  # Simulator lives in instance.py; callers impo
 
 api.register_all()
 
+
 class Answer:
     """One computed response: status, headers, JSON body (or raw bytes for the HTML fault)."""
 

@@ -20,10 +20,7 @@ import traceback
 from email.utils import parsedate_to_datetime
 from http.client import HTTPException
 
-try:
-    from urllib.parse import parse_qsl, urljoin, urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps sanity's import test quiet
-    parse_qsl = urljoin = urlsplit = None
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -64,7 +61,7 @@ class DigitalOceanAPIError(Exception):
 
     def __init__(self, message, status=None, error_id=None, api_message=None, request_id=None,
                  method=None, path=None, outcome_unknown=False):
-        super(DigitalOceanAPIError, self).__init__(message)
+        super().__init__(message)
         self.message = message
         self.status = status
         self.error_id = error_id

@@ -27,7 +27,7 @@ class BodyError(Exception):
     """The body cannot be used; ``reason`` completes "the body ...". ``late`` when time ran out."""
 
     def __init__(self, reason, late=False):
-        super(BodyError, self).__init__(reason)
+        super().__init__(reason)
         self.reason = reason
         self.late = late
 

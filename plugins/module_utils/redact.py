@@ -11,10 +11,7 @@ import base64
 import json
 import re
 
-try:
-    from urllib.parse import quote, quote_plus
-except ImportError:  # pragma: no cover - Python 2 is not supported, this keeps sanity's import test quiet
-    quote = quote_plus = None
+from urllib.parse import quote, quote_plus
 
 REDACTED = '********'
 # Shorter fragments of a base64 form (the secret at another byte offset) would redact ordinary words.

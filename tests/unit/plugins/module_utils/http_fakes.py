@@ -13,10 +13,7 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-try:
-    from urllib.parse import parse_qsl, urlsplit
-except ImportError:  # pragma: no cover
-    parse_qsl = urlsplit = None
+from urllib.parse import parse_qsl, urlsplit
 
 
 class Reply:

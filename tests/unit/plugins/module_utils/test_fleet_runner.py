@@ -68,8 +68,7 @@ class FleetApi:
             raise AssertionError('unexpected listing %s' % path)
         for page in range(max(1, int(math.ceil(len(items) / float(MAX_PAGE_SIZE))))):
             self.requests.append(('GET', '%s page %d' % (path, page + 1)))
-            for item in items[page * MAX_PAGE_SIZE:(page + 1) * MAX_PAGE_SIZE]:
-                yield item
+            yield from items[page * MAX_PAGE_SIZE:(page + 1) * MAX_PAGE_SIZE]
 
     def post(self, path, body, params=None, expect=None):
         self.requests.append(('POST', path))
