@@ -531,6 +531,7 @@ def test_the_request_of_a_shared_read_has_priority_in_the_budget_and_others_do_n
 
 
 def test_a_slowed_poll_never_waits_longer_than_the_schedule_cap(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import MAX_FACTOR
     from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POLL_MAX_SECONDS
     from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
@@ -539,10 +540,10 @@ def test_a_slowed_poll_never_waits_longer_than_the_schedule_cap(clock):
         id=5, status='completed' if clock.now >= ends_at else 'in-progress'))})
     client.coordinator = Coordinator(clock=lambda: 0.0)  # a clock that stands still: no recovery
     for unused in range(10):
-        client.coordinator.schedule.observe(429)  # factor 16
+        client.coordinator.schedule.observe(429)  # the highest factor
     Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 900)
     assert max(clock.sleeps) <= POLL_MAX_SECONDS
-    assert clock.sleeps[0] == pytest.approx(16 * 0.5)  # slowed down all the same
+    assert clock.sleeps[0] == pytest.approx(MAX_FACTOR * 0.5)  # slowed down all the same
 
 
 def test_a_fast_drain_slows_polls_only_without_the_shared_budget(clock):
