@@ -150,13 +150,12 @@ def crowd_section(results):
     if all(run['scenario'] == 7 for run in results['runs']):
         lines += ['This section comes from a run of scenario 7 alone; the rest of this page is from the last full '
                   '`make bench` and may predate the shared budget.', '']
-    lines += [
-             '**other requests a host** counts everything but the shared rounds of GET /v2/actions, the shared '
-             'Droplet re-reads (pages of GET /v2/droplets, also shown apart) included.', '',
-             '| run | limiter | requests | GET /v2/actions (shared rounds) | GET /v2/droplets (shared re-reads) '
-             '| other requests a host | 429s | failed hosts | wall s | last end noticed after s '
-             '| each end noticed after s (median / max) |',
-             '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+    lines += ['**other requests a host** counts everything but the shared rounds of GET /v2/actions, the shared '
+              'Droplet re-reads (pages of GET /v2/droplets, also shown apart) included.', '',
+              '| run | limiter | requests | GET /v2/actions (shared rounds) | GET /v2/droplets (shared re-reads) '
+              '| other requests a host | 429s | failed hosts | wall s | last end noticed after s '
+              '| each end noticed after s (median / max) |',
+              '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
     for run in runs:
         if run.get('not_run'):
             lines.append('| %s | %s | not run: %s | | | | | | | | |' % (run['name'], run['limiter'], run['not_run']))
