@@ -599,3 +599,22 @@ def test_another_live_process_on_the_budget_makes_a_crowd_and_an_ended_one_does_
     release.set()
     child.join(30)
     assert shared.others_active() is False
+
+
+def test_a_lone_fleet_wait_reads_the_list_itself_and_keeps_every_field(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    listed = dict(actions=[dict(id=5, status='completed', region_slug='nyc3')], links=dict(pages={}))
+    client = FakeClient({'/v2/actions': listed})
+    reads = SharedReadsStub({})
+    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock, wall_clock=clock)
+    finals = Waiter(client, clock=clock, sleep=clock.sleep).actions([dict(id=5, status='in-progress')], clock.now + 60)
+    assert finals[5]['region_slug'] == 'nyc3' and reads.asked == []
+
+
+def test_a_crowded_fleet_wait_keeps_the_fields_the_shared_page_leaves_out(clock):
+    done = dict(actions=[dict(id=5, status='completed')], links=dict(pages={}))
+    waiter, client, reads = shared_waiter(clock, {'actions-p1': done})
+    finals = waiter.actions([dict(id=5, status='in-progress', region_slug='nyc3')], clock.now + 60)
+    assert finals[5] == dict(id=5, status='completed', region_slug='nyc3')
+    assert client.calls == [] and [asked[0] for asked in reads.asked] == ['actions-p1']
