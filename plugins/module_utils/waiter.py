@@ -74,8 +74,8 @@ class Waiter:
     def action(self, action, deadline):
         """Wait until ``action`` is completed or errored and return its final state."""
         coordinator = getattr(self.client, 'coordinator', None)
-        if coordinator is not None and coordinator.crowded():  # other forks wait too: share their list
-            return self._one_of_shared(action, deadline)
+        if coordinator is not None and coordinator.reads is not None and coordinator.crowded():
+            return self._one_of_shared(action, deadline)  # other forks wait too: share their list
         path = '/v2/actions/%s' % action['id']
         born = self.clock()
 
@@ -91,15 +91,17 @@ class Waiter:
                          initial=action)
 
     def _one_of_shared(self, action, deadline):
+        state = self._scan_state(True)
         try:
-            final = self.actions([action], deadline)[action['id']]
+            final = self.actions([action], deadline, state=state)[action['id']]
         except WaitTimeout as timeout:
             last = dict(action, **timeout.last[action['id']])
             raise WaitTimeout('Timed out after %.0f s waiting for %s' % (timeout.waited, describe_action(last)),
                               last, timeout.waited)
         # The end was in a page answered at this time: a Droplet read since shows what followed it,
         # and every fork that learned its end from the same page can use the same read.
-        self.action_ended_at = self.client.coordinator.answered_at()
+        coordinator = self.client.coordinator
+        self.action_ended_at = coordinator.now() if state['seen_directly'] else coordinator.answered_at()
         return dict(action, **final)  # a shared page holds ids and statuses only: keep the rest
 
     def read_droplet(self, droplet_id, deadline=None):
@@ -122,18 +124,21 @@ class Waiter:
         return self.client.get('/v2/droplets/%s' % droplet_id, expect='droplet')
 
     # -- many actions -------------------------------------------------------------------------
-    def actions(self, actions, deadline, whose='our'):
+    def actions(self, actions, deadline, whose='our', state=None):
         """Wait for many actions at once and return {action id: final action}.
 
         Reads the account-wide list (newest first, 200 a page) instead of one GET per action. A
         round stops at the first page that still shows one of ours in progress, and the next
         round starts at that page: newer actions only push ours to later pages. So a fleet of
         1,000 costs about one request per round until the actions finish, not 1,000.
+        When other processes on the token wait too, the pages are read through the shared lease.
         """
         pending = dict((action['id'], action) for action in actions if action.get('status') == IN_PROGRESS)
         final = dict((action['id'], action) for action in actions if action.get('status') != IN_PROGRESS)
-        coordinator = getattr(self.client, 'coordinator', None)
-        state = dict(start_page=1, deadline=deadline, not_before=coordinator.now() if coordinator else 0.0)
+        if state is None:
+            coordinator = getattr(self.client, 'coordinator', None)
+            state = self._scan_state(coordinator is not None and coordinator.crowded())
+        state.update(start_page=1, deadline=deadline, started=self.clock())
 
         def fetch():
             self._scan_round(pending, final, state)
@@ -154,10 +159,6 @@ class Waiter:
     def _scan_round(self, pending, final, state):
         page = state['start_page']
         while pending:
-            if self.clock() >= state['deadline']:  # an endless list must not outlast the task
-                raise WaitTimeout('Timed out waiting for %d actions still in progress (%s), reading page %d of the '
-                                  "account's action list" % (len(pending), ', '.join(
-                                      describe_action(a) for a in list(pending.values())[:5]), page))
             data = self._actions_page(page, state)
             listed = data.get('actions') or []
             blocked = False
@@ -166,14 +167,18 @@ class Waiter:
                     continue
                 if action.get('status') == IN_PROGRESS:
                     blocked = True
-                else:
-                    final[action['id']] = action
-                    del pending[action['id']]
+                else:  # over what we had: a shared page keeps ids and statuses only
+                    final[action['id']] = dict(pending.pop(action['id']), **action)
             if blocked:
                 state['start_page'] = page
                 return
             if not ((data.get('links') or {}).get('pages') or {}).get('next'):
                 break
+            if self.clock() >= state['deadline']:  # a list that never ends must not outlast the task
+                waited = self.clock() - state['started']
+                raise WaitTimeout('Timed out after %.0f s waiting for %d actions still in progress (%s); the account\'s '
+                                  'action list went on past page %d' % (waited, len(pending), ', '.join(
+                                      describe_action(a) for a in list(pending.values())[:5]), page), waited=waited)
             page += 1
         # Not in the list at all (pruned, or another account view): ask for them one by one.
         for action_id in list(pending):
@@ -181,16 +186,20 @@ class Waiter:
             if action.get('status') != IN_PROGRESS:
                 final[action_id] = action
                 del pending[action_id]
+                state['seen_directly'] = True
+
+    def _scan_state(self, shared):
+        not_before = self.client.coordinator.now() if shared else 0.0  # pages read since we began to wait
+        return dict(shared=shared, not_before=not_before, seen_directly=False)
 
     def _actions_page(self, page, state):
         """One page of GET /v2/actions, through the shared-poll lease when other processes wait too."""
         def fetch():
             return self.client.get('/v2/actions', params=dict(page=page, per_page=MAX_PAGE_SIZE))
-        coordinator = getattr(self.client, 'coordinator', None)
-        if coordinator is None:
+        if not state['shared']:
             return fetch()
         max_age = max(SHARED_PAGE_MIN_AGE, self.interval / 2.0)
-        return coordinator.actions_page(page, fetch, max_age, state['not_before'], state['deadline'])
+        return self.client.coordinator.actions_page(page, fetch, max_age, state['not_before'], state['deadline'])
 
 
 def describe_action(action):

@@ -532,6 +532,7 @@ def test_the_request_of_a_shared_read_has_priority_in_the_budget_and_others_do_n
 
 
 def test_a_slowed_poll_never_waits_longer_than_the_schedule_cap(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import MAX_FACTOR
     from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POLL_MAX_SECONDS
     from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
@@ -540,10 +541,10 @@ def test_a_slowed_poll_never_waits_longer_than_the_schedule_cap(clock):
         id=5, status='completed' if clock.now >= ends_at else 'in-progress'))})
     client.coordinator = Coordinator(clock=lambda: 0.0)  # a clock that stands still: no recovery
     for unused in range(10):
-        client.coordinator.schedule.observe(429)  # factor 16
+        client.coordinator.schedule.observe(429)  # the highest factor
     Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 900)
     assert max(clock.sleeps) <= POLL_MAX_SECONDS
-    assert clock.sleeps[0] == pytest.approx(16 * 0.5)  # slowed down all the same
+    assert clock.sleeps[0] == pytest.approx(MAX_FACTOR * 0.5)  # slowed down all the same
 
 
 def test_a_fast_drain_slows_polls_only_without_the_shared_budget(clock):
@@ -599,3 +600,22 @@ def test_another_live_process_on_the_budget_makes_a_crowd_and_an_ended_one_does_
     release.set()
     child.join(30)
     assert shared.others_active() is False
+
+
+def test_a_lone_fleet_wait_reads_the_list_itself_and_keeps_every_field(clock):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    listed = dict(actions=[dict(id=5, status='completed', region_slug='nyc3')], links=dict(pages={}))
+    client = FakeClient({'/v2/actions': listed})
+    reads = SharedReadsStub({})
+    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock, wall_clock=clock)
+    finals = Waiter(client, clock=clock, sleep=clock.sleep).actions([dict(id=5, status='in-progress')], clock.now + 60)
+    assert finals[5]['region_slug'] == 'nyc3' and reads.asked == []
+
+
+def test_a_crowded_fleet_wait_keeps_the_fields_the_shared_page_leaves_out(clock):
+    done = dict(actions=[dict(id=5, status='completed')], links=dict(pages={}))
+    waiter, client, reads = shared_waiter(clock, {'actions-p1': done})
+    finals = waiter.actions([dict(id=5, status='in-progress', region_slug='nyc3')], clock.now + 60)
+    assert finals[5] == dict(id=5, status='completed', region_slug='nyc3')
+    assert client.calls == [] and [asked[0] for asked in reads.asked] == ['actions-p1']
