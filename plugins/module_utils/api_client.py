@@ -261,8 +261,10 @@ class DigitalOceanClient:
     def delete(self, path, params=None):
         return self._call('DELETE', path, params=params)
 
-    def paginate(self, path, key, params=None, limit=None):
+    def paginate(self, path, key, params=None, limit=None, on_page=None):
         """Yield the items under ``key`` from every page, following links.pages.next.
+
+        ``on_page(data)`` sees each page's whole body (``meta``, ``links``) before its items are yielded.
 
         A next link is resolved as a URL against api_url and followed only when it has api_url's
         origin and a path under /v2/. The same page twice, more pages than meta.total allows,
@@ -274,6 +276,8 @@ class DigitalOceanClient:
         yielded = 0
         while path:
             data = self._call('GET', path, params=query, expect=key, whole=True)
+            if on_page is not None:
+                on_page(data)
             for item in data[key]:
                 yield item
                 yielded += 1

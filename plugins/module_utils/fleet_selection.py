@@ -45,9 +45,12 @@ class IdSelection:
         self._list_all = None
 
     def read(self, again=False):
-        if self._list_all is None:
-            self._list_all = self._listing_is_cheaper()
-        found = self._from_listing() if self._list_all else self._one_by_one()
+        found = None
+        if self._list_all is not False and len(self.ids) > FEW_IDS:
+            found = self._from_listing()
+        if found is None:
+            self._list_all = False
+            found = self._one_by_one()
         missing = [droplet_id for droplet_id in self.ids if droplet_id not in found]
         if missing:
             text = ', '.join(str(droplet_id) for droplet_id in missing)
@@ -59,15 +62,22 @@ class IdSelection:
     def pages(self, count):
         return int(math.ceil(count / float(MAX_PAGE_SIZE))) if self._list_all else count
 
-    def _listing_is_cheaper(self):
-        if len(self.ids) <= FEW_IDS:
-            return False
-        total = (self.client.get('/v2/droplets', params=dict(per_page=1)).get('meta') or {}).get('total')
-        return isinstance(total, int) and math.ceil(total / float(MAX_PAGE_SIZE)) < len(self.ids)
-
     def _from_listing(self):
-        wanted = set(self.ids)
-        return dict((d['id'], d) for d in self.client.paginate('/v2/droplets', 'droplets') if d.get('id') in wanted)
+        """The wanted Droplets from the account's list, or None when its first page shows that the
+        other pages would cost more than one GET per id (that first page is then all it cost)."""
+        wanted, found, meta = set(self.ids), {}, {}
+
+        def first_page(data):
+            meta.setdefault('total', (data.get('meta') or {}).get('total'))
+        for droplet in self.client.paginate('/v2/droplets', 'droplets', on_page=first_page):
+            if self._list_all is None:
+                total = meta.get('total')
+                self._list_all = isinstance(total, int) and math.ceil(total / float(MAX_PAGE_SIZE)) - 1 < len(self.ids)
+                if not self._list_all:
+                    return None
+            if droplet.get('id') in wanted:
+                found[droplet['id']] = droplet
+        return found
 
     def _one_by_one(self):
         found = {}

@@ -56,7 +56,7 @@ class FleetApi:
             raise AssertionError('unexpected GET %s' % path)
         return data[expect] if expect else data
 
-    def paginate(self, path, key, params=None, limit=None):
+    def paginate(self, path, key, params=None, limit=None, on_page=None):
         params = dict(params or {})
         if path == '/v2/droplets':
             items = self._listed(params)
@@ -68,7 +68,10 @@ class FleetApi:
             raise AssertionError('unexpected listing %s' % path)
         for page in range(max(1, int(math.ceil(len(items) / float(MAX_PAGE_SIZE))))):
             self.requests.append(('GET', '%s page %d' % (path, page + 1)))
-            yield from items[page * MAX_PAGE_SIZE:(page + 1) * MAX_PAGE_SIZE]
+            chosen = items[page * MAX_PAGE_SIZE:(page + 1) * MAX_PAGE_SIZE]
+            if on_page is not None:
+                on_page({key: chosen, 'meta': dict(total=len(items))})
+            yield from chosen
 
     def post(self, path, body, params=None, expect=None):
         self.requests.append(('POST', path))
@@ -178,7 +181,14 @@ def test_a_no_op_rerun_of_a_thousand_ids_lists_the_account_instead_of_a_get_each
     api = FleetApi(1000, status='off')
     result = run(api, ids(*range(1, 1001)), type='power_off', droplet_ids=list(range(1, 1001)))
     assert result['changed'] is False
-    assert len(api.requests) == 1 + int(math.ceil(1000 / float(MAX_PAGE_SIZE)))  # the size probe, then the pages
+    assert len(api.requests) == int(math.ceil(1000 / float(MAX_PAGE_SIZE)))  # the account's pages, nothing else
+
+
+def test_a_few_ids_in_a_large_account_cost_its_first_page_and_a_get_each():
+    api = FleetApi(1000, status='off')
+    result = run(api, ids(5, 6, 7), type='power_off', droplet_ids=[5, 6, 7])
+    assert result['changed'] is False
+    assert api.requests == [('GET', '/v2/droplets page 1')] + [('GET', '/v2/droplets/%d' % i) for i in (5, 6, 7)]
 
 
 def test_a_busy_droplet_in_a_list_is_waited_for_and_planned_again():
