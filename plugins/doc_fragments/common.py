@@ -71,13 +71,15 @@ options:
       - Falls back to the environment variable E(OCEANOPS_SHARED_BUDGET).
     type: bool
     default: true
+    version_added: 0.1.0
 requirements:
   - requests
 notes:
   - Transient failures are retried in one place with jittered exponential backoff that honours
     C(Retry-After) and C(ratelimit-reset). A rate-limited request (HTTP 429) is retried until
     O(wait_timeout), other failures at most six times. A POST that may already have been carried out
-    is never sent again blindly; the module reads the Droplet's recent actions first.
+    is never sent again blindly; the module watches the Droplet's actions for it for 15 seconds first, adopts
+    only an action that did not exist before the POST, and sends it again at most once.
   - Errors that no retry can mend (TLS certificate verification, an invalid header, URL or port) fail at once.
     C(Retry-After) is read as seconds or as an HTTP date; a value below 1 s waits 1 s, one past the task deadline
     fails at once.

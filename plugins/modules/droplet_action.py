@@ -97,6 +97,7 @@ options:
       - The Droplets are read one GET each, or from the account's list (200 a page) when that takes fewer requests.
     type: list
     elements: int
+    version_added: 0.1.0
   droplet_name:
     description:
       - Name of the Droplet to act on, matched exactly with the API's name filter (the API compares it without
