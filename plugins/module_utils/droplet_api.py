@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from datetime import datetime, timezone
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
+from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE, DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import DropletGone, OutcomeUnknown, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
@@ -21,6 +21,9 @@ RECENT_ACTIONS = 20
 # How long a POST that got no usable answer may take to show up as an action, at most. A 504 from a
 # proxy can be followed by the API applying the request seconds later; resending sooner runs it twice.
 RECONCILE_WINDOW_SECONDS = 15.0
+# A page of the account's actions that other processes of this token read at most this long ago serves
+# as the look before a POST when many wait together (issue 13): one shared read instead of one each.
+SHARED_LOOK_MAX_AGE = 2.0
 # How long a Droplet's status may lag someone else's completed action before we decide on what it shows.
 STATUS_LAG_GRACE_SECONDS = 15.0
 
@@ -125,7 +128,7 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
     path = droplet_path(droplet_id) + '/actions'
     for attempt in (1, 2):
         if marker is None or attempt == 2:
-            before = recent_actions(client, droplet_id)
+            before, listed = look_before_post(client, droplet_id, deadline)
             late = _new_of_type(before, body['type'], marker) if marker is not None else None
             if late is not None:  # our first POST was applied after the window after all
                 report.accepted(late)
@@ -137,7 +140,7 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
                           and (epoch(a.get('started_at')) or 0) >= plan_read_at]
             if since_plan:
                 raise Busy(droplet_id, [], finished=since_plan)
-            marker = marker or ActionMarker(before)
+            marker = marker or ActionMarker(listed)
         try:
             action = client.post(path, body, expect='action')
         except DigitalOceanAPIError as error:
@@ -156,6 +159,24 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
                 continue
         report.accepted(action)
         return action
+
+
+def look_before_post(client, droplet_id, deadline):
+    """(the Droplet's actions, every action listed) as they are just before a POST.
+
+    Alone: the Droplet's newest actions, one request. In a crowd of processes on one token: the
+    account's newest page as another process read it at most SHARED_LOOK_MAX_AGE ago (it lists this
+    Droplet's running action, if any, among the newest); what it lists is what existed before our POST.
+    """
+    coordinator = getattr(client, 'coordinator', None)
+    if coordinator is not None and coordinator.crowded():
+        page = coordinator.actions_page(
+            1, lambda: client.get('/v2/actions', params=dict(page=1, per_page=MAX_PAGE_SIZE)), SHARED_LOOK_MAX_AGE, 0.0,
+            deadline)
+        listed = page.get('actions') or []
+        return [action for action in listed if action.get('resource_id') == droplet_id], listed
+    before = recent_actions(client, droplet_id)
+    return before, before
 
 
 def _new_of_type(actions, action_type, marker):

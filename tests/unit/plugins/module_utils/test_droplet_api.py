@@ -187,3 +187,37 @@ def test_an_action_someone_started_since_the_plan_read_means_planning_again():
     start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='snapshot', name='n'),
                  clock.now + 60, TaskReport(), plan_read_at=1795600800.0, seen={9})
     assert len(client.posts) == 1
+
+
+class CrowdCoordinator:
+    """What start_action uses of the shared-budget coordinator when many processes wait together."""
+
+    def __init__(self, page):
+        self.page = page
+        self.asked = []
+
+    def crowded(self):
+        return True
+
+    def actions_page(self, page, fetch, max_age, not_before, deadline=None):
+        self.asked.append((page, max_age))
+        return self.page
+
+
+def test_in_a_crowd_the_look_before_the_post_is_the_shared_page_not_a_request_of_its_own():
+    shared = dict(actions=[action(40, 'power_off', 'completed', started='2026-11-25T10:00:00Z'),
+                           dict(action(41, 'reboot', 'completed'), resource_id=202)])
+    client = FakeClient({ACTIONS: dict(actions=[])})
+    client.coordinator = CrowdCoordinator(shared)
+    sent = send(client)[0]
+    assert client.calls == [('POST', ACTIONS, dict(type='reboot'))]  # no GET of the Droplet's actions
+    assert client.coordinator.asked == [(1, 2.0)] and sent['id'] not in (40, 41)
+
+
+def test_in_a_crowd_a_running_action_on_the_shared_page_is_someone_elses():
+    shared = dict(actions=[action(40, 'power_off', 'in-progress')])
+    client = FakeClient({ACTIONS: dict(actions=[])})
+    client.coordinator = CrowdCoordinator(shared)
+    with pytest.raises(Busy) as caught:
+        send(client)
+    assert [a['id'] for a in caught.value.running] == [40] and client.posts == []
