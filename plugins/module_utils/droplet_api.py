@@ -128,7 +128,10 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
     path = droplet_path(droplet_id) + '/actions'
     for attempt in (1, 2):
         if marker is None or attempt == 2:
-            before, listed = look_before_post(client, droplet_id, deadline)
+            if attempt == 2:  # before a resend only a fresh look will do: a shared page may predate the late apply
+                before = listed = recent_actions(client, droplet_id)
+            else:
+                before, listed = look_before_post(client, droplet_id, deadline)
             late = _new_of_type(before, body['type'], marker) if marker is not None else None
             if late is not None:  # our first POST was applied after the window after all
                 report.accepted(late)

@@ -201,7 +201,8 @@ class FleetRun(TaskRun):
             self.droplets = timeout.last
 
     def _fall_back(self, completed):
-        still_on = [self.view(d) for d in self.droplets if d['id'] in completed and not self.requested.done(self.view(d))]
+        still_on = [view for view in map(self.view, self.droplets)
+                    if view.droplet['id'] in completed and not self.requested.done(view)]
         if still_on:
             fallback = ACTION_TYPES[self.requested.fallback]
             before = len(self.report.actions)

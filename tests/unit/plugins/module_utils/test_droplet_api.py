@@ -199,6 +199,9 @@ class CrowdCoordinator:
     def crowded(self):
         return True
 
+    def poll_factor(self):
+        return 1.0
+
     def actions_page(self, page, fetch, max_age, not_before, deadline=None):
         self.asked.append((page, max_age))
         return self.page
@@ -221,3 +224,21 @@ def test_in_a_crowd_a_running_action_on_the_shared_page_is_someone_elses():
     with pytest.raises(Busy) as caught:
         send(client)
     assert [a['id'] for a in caught.value.running] == [40] and client.posts == []
+
+
+def test_in_a_crowd_the_look_before_a_resend_is_the_droplets_own_list():
+    # A shared page read before the lost POST cannot show that POST applied late: a resend must look afresh.
+    late = action(90, status='in-progress', started='2026-11-25T10:00:30Z')
+    clock = FakeClock()
+    end_of_window = clock.now + RECONCILE_WINDOW_SECONDS
+    looks_after_window = []
+
+    def listing(params):  # nothing up to the window's last look, the late action from the next look on
+        if clock.now >= end_of_window:
+            looks_after_window.append(clock.now)
+        return dict(actions=[late] if len(looks_after_window) > 1 else [])
+    client = ScriptedPosts({ACTIONS: listing}, api_error(504, outcome_unknown=True))
+    client.coordinator = CrowdCoordinator(dict(actions=[]))
+    sent = send(client, clock=clock)[0]
+    assert sent['id'] == 90 and len(client.posts) == 1
+    assert client.coordinator.asked == [(1, 2.0)]  # the shared page served the first look only
