@@ -57,15 +57,16 @@ options:
     default: false
   shared_budget:
     description:
-      - Share one request budget and the polls of C(GET /v2/actions) with the other module processes on
-        this controller that use the same O(api_token) and O(api_url) (for example the forks of a play that
-        runs host by host). Together they then stay under the API's limits (at most 230 requests a minute and
-        4,500 an hour per token, from this controller), and waiting forks read one poll round between them.
+      - Share one request budget and the reads of C(GET /v2/actions) and C(GET /v2/droplets) with the other
+        module processes on this controller that use the same O(api_token) and O(api_url) (for example the
+        forks of a play that runs host by host). Together they then stay under the API's limits (at most 230
+        requests a minute and 4,500 an hour per token, from this controller); waiting forks read one poll
+        round between them, and a fork plans from a shared page of the Droplet list instead of a read of its own.
       - The processes meet in a private directory, E(OCEANOPS_SHARED_DIR) if set, else
         C($XDG_RUNTIME_DIR/oceanops-droplets), else C(oceanops-droplets-shared-<uid>) in the temporary directory. It must
         be owned by the user and have mode 0700 (it is created so). Its files are named by a hash of token and
         URL and hold request counts, the ids and statuses of actions, and the Droplets as the API lists them
-        (to share the re-reads after the actions); never the token.
+        (to share the reads before and after the actions); never the token.
       - When the directory cannot be used (read-only, another owner, open to others), or with V(false), each
         process paces itself alone, its polls slowing down after a 429 and recovering slowly.
       - Falls back to the environment variable E(OCEANOPS_SHARED_BUDGET).

@@ -76,6 +76,7 @@ class DigitalOceanModule:
         # Forks on this controller with the same token share a request budget and poll rounds.
         self.client.coordinator = coordinator_for(self.params['api_url'], self.params['api_token'],
                                                   shared=self.params['shared_budget'], log=self.module.debug)
+        self.report.on_accepted = lambda actions: self.client.coordinator.changing(a.get('resource_id') for a in actions)
         self.waiter = Waiter(self.client)
         self.deadline = self.waiter.deadline_after(self.params['wait_timeout'])
         self.client.deadline = self.deadline

@@ -13,7 +13,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.api_client impor
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import DropletGone, OutcomeUnknown, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
-from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout, shared_droplet
 
 PENDING_EVENT = 'pending event'
 # How many of a Droplet's newest actions are read before a POST: what existed then is never ours.
@@ -21,9 +21,9 @@ RECENT_ACTIONS = 20
 # How long a POST that got no usable answer may take to show up as an action, at most. A 504 from a
 # proxy can be followed by the API applying the request seconds later; resending sooner runs it twice.
 RECONCILE_WINDOW_SECONDS = 15.0
-# A page of the account's actions that other processes of this token read at most this long ago serves
-# as the look before a POST when many wait together (issue 13): one shared read instead of one each.
-SHARED_LOOK_MAX_AGE = 2.0
+# In a crowd, a plan may start from a page of GET /v2/droplets other processes read at most this long
+# ago: whatever happened to the Droplet since shows in the look before the POST, which plans again.
+SHARED_PLAN_MAX_AGE = 20.0
 # How long a Droplet's status may lag someone else's completed action before we decide on what it shows.
 STATUS_LAG_GRACE_SECONDS = 15.0
 
@@ -62,6 +62,27 @@ def find_droplet(client, droplet_id=None, droplet_name=None):
         raise Refused('droplet_name %r is ambiguous: %d Droplets have it (ids %s); use droplet_id'
                       % (droplet_name, len(matches), ', '.join(str(d['id']) for d in matches)))
     return matches[0]
+
+
+def read_for_plan(client, droplet_id=None, droplet_name=None, deadline=None, shared=True):
+    """(the Droplet to plan from, the server time of that read or None, the local wall time a shared
+    page's answer was in, else 0.0): start_action takes the last two as ``plan_read_at`` and ``look_after``.
+
+    Alone: find_droplet, one request. In a crowd of processes on one token, a Droplet given by id
+    comes from the pages of GET /v2/droplets they share (at most SHARED_PLAN_MAX_AGE old): a
+    thousand forks then cost a few page reads instead of a thousand GETs. That read may be older;
+    start_action compares it with the actions since (``plan_read_at``) and plans again if need be;
+    so ``shared`` is False for types without an "already done" rule, which it does not compare.
+    """
+    coordinator = getattr(client, 'coordinator', None)
+    if shared and droplet_id is not None and coordinator is not None and coordinator.crowded():
+        droplet, read_at = shared_droplet(client, droplet_id, SHARED_PLAN_MAX_AGE, 0.0, deadline)
+        # Not a page from before one of our own actions on it showed (an earlier task of this play).
+        if droplet is not None and read_at is not None and not coordinator.page_predates_ours(
+                droplet_id, coordinator.read_at()):
+            return droplet, read_at, coordinator.answered_at()
+    droplet = find_droplet(client, droplet_id, droplet_name)
+    return droplet, getattr(client, 'server_time', None), 0.0
 
 
 def read_droplet(client, droplet_id, doing):
@@ -113,7 +134,8 @@ def epoch(stamp):
         return None
 
 
-def start_action(client, waiter, droplet_id, body, deadline, report, marker=None, plan_read_at=None, seen=()):
+def start_action(client, waiter, droplet_id, body, deadline, report, marker=None, plan_read_at=None, seen=(),
+                 look_after=0.0):
     """POST one action so that, in effect, it is sent at most once; record it in ``report`` when accepted.
 
     Without a ``marker`` the Droplet's newest actions are read first: one in progress is someone
@@ -123,7 +145,8 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
     is the POST sent once more, and never a third time. ``plan_read_at`` (epoch seconds, for types
     with an "already done" rule): an action someone else started since the plan read the Droplet may
     have reached the state already, so Busy is raised to plan again (``finished`` holds them; ids in
-    ``seen`` were planned again for already).
+    ``seen`` were planned again for already). ``look_after``: the local wall time the plan's shared page
+    was answered; a shared look before the POST must be newer, or it could miss what happened between.
     """
     path = droplet_path(droplet_id) + '/actions'
     for attempt in (1, 2):
@@ -131,7 +154,8 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
             if attempt == 2:  # before a resend only a fresh look will do: a shared page may predate the late apply
                 before = listed = recent_actions(client, droplet_id)
             else:
-                before, listed = look_before_post(client, droplet_id, deadline)
+                before, listed = look_before_post(client, droplet_id, deadline, since=plan_read_at,
+                                                   not_before=look_after)
             late = _new_of_type(before, body['type'], marker) if marker is not None else None
             if late is not None:  # our first POST was applied after the window after all
                 report.accepted(late)
@@ -140,7 +164,7 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
             if running:
                 raise Busy(droplet_id, running)
             since_plan = [a for a in before if plan_read_at is not None and a.get('id') not in seen
-                          and (epoch(a.get('started_at')) or 0) >= plan_read_at]
+                          and _since(a, plan_read_at)]
             if since_plan:
                 raise Busy(droplet_id, [], finished=since_plan)
             marker = marker or ActionMarker(listed)
@@ -164,22 +188,47 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
         return action
 
 
-def look_before_post(client, droplet_id, deadline):
+def look_before_post(client, droplet_id, deadline, since=None, not_before=0.0):
     """(the Droplet's actions, every action listed) as they are just before a POST.
 
     Alone: the Droplet's newest actions, one request. In a crowd of processes on one token: the
-    account's newest page as another process read it at most SHARED_LOOK_MAX_AGE ago (it lists this
-    Droplet's running action, if any, among the newest); what it lists is what existed before our POST.
+    account's newest page as another process read it at most one shared round ago (2 to 5 s, by the size
+    of the crowd: Coordinator.round_seconds); it lists this Droplet's running action, if any, among the
+    newest, and what it lists is what existed before our POST.
+    That page must reach back to ``since`` (the plan's read): if every action on it is newer and more
+    follow, the Droplet's own list is read instead. ``not_before``: the shared page must be read after
+    this (local wall time), e.g. after the page the plan came from.
     """
     coordinator = getattr(client, 'coordinator', None)
     if coordinator is not None and coordinator.crowded():
         page = coordinator.actions_page(
-            1, lambda: client.get('/v2/actions', params=dict(page=1, per_page=MAX_PAGE_SIZE)), SHARED_LOOK_MAX_AGE, 0.0,
-            deadline)
+            1, lambda: client.get('/v2/actions', params=dict(page=1, per_page=MAX_PAGE_SIZE)),
+            coordinator.round_seconds(), not_before, deadline)
         listed = page.get('actions') or []
-        return [action for action in listed if action.get('resource_id') == droplet_id], listed
+        if since is None or _reaches_back(page, since):
+            return [action for action in listed if action.get('resource_id') == droplet_id], listed
     before = recent_actions(client, droplet_id)
     return before, before
+
+
+def activity_since(client, droplet_id, deadline, read_at, look_after):
+    """The Droplet's actions that run now, or started or ended since ``read_at`` (as look_before_post sees
+    them): a plan from a shared page that found nothing to do is only trusted when there are none."""
+    before = look_before_post(client, droplet_id, deadline, since=read_at, not_before=look_after)[0]
+    return [action for action in before if action.get('status') == IN_PROGRESS or _since(action, read_at)]
+
+
+def _reaches_back(page, since):
+    """True if the page (newest first) lists every action started at or after ``since``."""
+    if not ((page.get('links') or {}).get('pages') or {}).get('next'):
+        return True
+    return any((epoch(action.get('started_at')) or since) < since for action in page.get('actions') or [])
+
+
+def _since(action, read_at):
+    """Started, or ended, after the read the plan was made from: that read may not show its effect."""
+    started, completed = epoch(action.get('started_at')), epoch(action.get('completed_at'))
+    return (started or 0) >= read_at or (completed is not None and completed > read_at)
 
 
 def _new_of_type(actions, action_type, marker):

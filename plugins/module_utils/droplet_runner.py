@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, before_state
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    Busy, find_droplet, recent_actions, start_action, wait_out_others)
+    Busy, activity_since, find_droplet, read_for_plan, recent_actions, start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import DropletView
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, DropletGone, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_run import TaskRun
@@ -56,19 +56,28 @@ class SingleDropletRun(TaskRun):
         self.view = None
         self.steps = []
         self.plan_read_at = None  # server time (epoch) of the read the plan was made from
+        self.look_after = 0.0  # a plan from a shared page: the look before the POST must be newer (wall time)
         self.seen_since_plan = set()  # others' actions since a plan that a new plan has taken into account
 
     # -- plan ---------------------------------------------------------------------------------------
     def plan(self, droplet=None):
-        if droplet is None:
-            droplet = find_droplet(self.client, self.params.get('droplet_id'), self.params.get('droplet_name'))
-        self.plan_read_at = getattr(self.client, 'server_time', None)
+        if droplet is None:  # a shared, older read only where start_action checks what happened since
+            droplet, self.plan_read_at, self.look_after = read_for_plan(
+                self.client, self.params.get('droplet_id'), self.params.get('droplet_name'), self.deadline,
+                shared=self.requested.idempotent)
+        else:
+            self.plan_read_at, self.look_after = getattr(self.client, 'server_time', None), 0.0
         self.view = DropletView(self.client, droplet, self.params)
         self.steps = plan_steps(self.view, self.requested, self.params)
         self.report.droplet = droplet
         self.report.planned = [name for name, condition in self.steps]
         before, after = before_state(self.view, self.requested)
         self.report.fields['diff'] = dict(before=before, after=after if self.steps else before)
+        if not self.steps and self.look_after:
+            # Nothing to do, by a shared page up to 20 s old: only if nothing happened to the Droplet since.
+            if activity_since(self.client, droplet['id'], self.deadline, self.plan_read_at, self.look_after):
+                self.plan(find_droplet(self.client, droplet['id']))
+                return
         if not self.steps:
             self._report_snapshot(self.view)
 
@@ -104,7 +113,7 @@ class SingleDropletRun(TaskRun):
             try:
                 action = start_action(self.client, self.waiter, self.view.droplet['id'],
                                       ACTION_TYPES[name].body(self.params), self.deadline, self.report,
-                                      plan_read_at=plan_read_at, seen=self.seen_since_plan)
+                                      plan_read_at=plan_read_at, seen=self.seen_since_plan, look_after=self.look_after)
             except Busy as busy:
                 self.seen_since_plan.update(action.get('id') for action in busy.finished)
                 busy_since = busy_since or self.waiter.clock()

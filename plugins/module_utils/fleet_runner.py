@@ -31,6 +31,7 @@ class FleetRun(TaskRun):
         self.catalog = Catalog(self.client)
         self.droplets = []
         self.needing = []
+        self.side_requests = 0  # requests the latest views() made besides the Droplet pages
 
     # -- plan ---------------------------------------------------------------------------------------
     def plan(self):
@@ -67,9 +68,11 @@ class FleetRun(TaskRun):
 
     def views(self, droplets):
         views = [self.view(d) for d in droplets]
+        self.side_requests = 0  # a settle round that makes views costs these too (Waiter.poll's cost)
         if self.params['type'] == 'snapshot':
             self._prime_snapshots(views)
         if self.params['type'] == 'enable_backups' and self.params.get('backup_policy'):
+            self.side_requests += 1
             policies = dict((str(key), value) for key, value in self.client.get(
                 '/v2/droplets/backups/policies', params=dict(per_page=MAX_PAGE_SIZE)).get('policies', {}).items())
             for view in views:
@@ -122,8 +125,7 @@ class FleetRun(TaskRun):
         query = dict(tag_name=self.selection.tag)
         for attempt in (1, 2):
             try:
-                for action in self.client.post('/v2/droplets/actions', body, params=query, expect='actions'):
-                    self.report.accepted(action)
+                self.report.accepted(*self.client.post('/v2/droplets/actions', body, params=query, expect='actions'))
                 return
             except DigitalOceanAPIError as error:
                 if is_pending_event(error):
@@ -131,8 +133,7 @@ class FleetRun(TaskRun):
                 if not error.outcome_unknown:
                     raise
                 found = self._look_for_tag_actions(body['type'], marker)
-                for action in found:
-                    self.report.accepted(action)
+                self.report.accepted(*found)
                 if found and len(found) < len(self.needing):
                     raise Refused('The %s request by tag %r failed half-way: %d of %d Droplets got the action; run '
                                   'the task again to act on the rest'
@@ -194,7 +195,7 @@ class FleetRun(TaskRun):
             self.droplets = self.waiter.poll(
                 lambda: self.selection.read(again=True), lambda droplets: not lagging(droplets), deadline,
                 lambda droplets: 'Droplets %s to show the effect of our %s' % (lagging(droplets)[:20], action.name),
-                cost=lambda droplets: self.selection.pages(len(droplets)))
+                cost=lambda droplets: self.selection.pages(len(droplets)) + self.side_requests)
         except WaitTimeout as timeout:
             if not (action.fallback and self.params['allow_power_off']):
                 raise
@@ -212,7 +213,11 @@ class FleetRun(TaskRun):
     def _prime_snapshots(self, views):
         # One account-wide listing instead of one request per Droplet.
         by_droplet = {}
-        for snap in self.client.paginate('/v2/snapshots', 'snapshots', params=dict(resource_type='droplet')):
+
+        def count_page(data):
+            self.side_requests += 1
+        for snap in self.client.paginate('/v2/snapshots', 'snapshots', params=dict(resource_type='droplet'),
+                                         on_page=count_page):
             by_droplet.setdefault(str(snap.get('resource_id')), []).append(snap)
         for view in views:
             view.prime('snapshots', by_droplet.get(str(view.droplet['id']), []))

@@ -21,7 +21,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import contextlib
 import errno
 import hashlib
 import json
@@ -32,13 +31,11 @@ import tempfile
 import threading
 import time
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows; coordination is then off
-    fcntl = None
-
 from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import AdaptiveSchedule
+from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
+    STALE_SECONDS, fcntl, locked_file, open_private, read_json, write_json)
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import server_requested_delay
+from ansible_collections.oceanops.droplets.plugins.module_utils.shared_changes import RecentChanges
 
 ENV_DIRECTORY = 'OCEANOPS_SHARED_DIR'
 ENV_SWITCH = 'OCEANOPS_SHARED_BUDGET'
@@ -59,10 +56,13 @@ HOLD_OFF_WITHOUT_RETRY_AFTER = 5.0
 # A process that took a turn this recently, and still runs, counts as a fork waiting alongside.
 ACTIVE_SECONDS = 120.0
 LEASE_POLL_SECONDS = 0.05
+# A crowd reads a shared page at most every 0.1 s per process (and at least every 5 s): 2 s for up to
+# 20 forks, 5 s for 50. A process whose own poll interval is longer reads at half that interval.
+SHARED_ROUND_SECONDS_PER_PROCESS = 0.1
+SHARED_ROUND_MIN_SECONDS = 2.0
+SHARED_ROUND_MAX_SECONDS = 5.0
 # A lease holder that takes longer than this (a hung request) is not waited for any more.
 LEASE_MAX_WAIT = 30.0
-# Files untouched for this long belong to no running task: they are removed.
-STALE_SECONDS = 2 * 3600
 FILE_PATTERN = re.compile(r'^[0-9a-f]{32}\.[a-z0-9-]+(\.json|\.lease|\.budget|\.tmp\d+)?$')
 # What a shared page of GET /v2/actions keeps of each action: no names, regions or anything else.
 ACTION_KEYS = ('id', 'status', 'type', 'resource_id', 'resource_type', 'started_at', 'completed_at')
@@ -125,43 +125,6 @@ def clean_stale(directory, now, max_age=STALE_SECONDS):
     return removed
 
 
-def _open_private(path):
-    return os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, 'O_NOFOLLOW', 0), 0o600)
-
-
-@contextlib.contextmanager
-def locked_file(path):
-    """An exclusive flock on ``path`` (created 0600), held for the block; yields the descriptor."""
-    fd = _open_private(path)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield fd
-    finally:
-        os.close(fd)  # closing drops the lock, as the death of the process would
-
-
-def _read_json(fd):
-    os.lseek(fd, 0, os.SEEK_SET)
-    chunks = []
-    while True:
-        chunk = os.read(fd, 65536)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    try:
-        data = json.loads(b''.join(chunks).decode('utf-8'))
-    except ValueError:  # empty, or cut short by a killed writer: start again
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_json(fd, data):
-    payload = json.dumps(data, separators=(',', ':')).encode('utf-8')
-    os.lseek(fd, 0, os.SEEK_SET)
-    os.ftruncate(fd, 0)
-    os.write(fd, payload)
-
-
 # -- the request budget --------------------------------------------------------------------------
 class RequestBudget:
     """A token bucket per token and URL, shared by processes: a token comes back 60 s after its use.
@@ -196,7 +159,7 @@ class RequestBudget:
         """Seconds until this request's turn, counted as used then; None if later than ``max_wait``."""
         with locked_file(self.path) as fd:
             now = self._clock()
-            state = _fresh_state(_read_json(fd), now)
+            state = _fresh_state(read_json(fd), now)
             if priority:
                 turn = self._earliest_turn(state, max(now, state['hold_until']), self.per_minute, every_window=True)
             else:
@@ -210,23 +173,23 @@ class RequestBudget:
             if not priority:
                 state['last'] = turn
             state['pids'][str(os.getpid())] = now
-            _write_json(fd, state)
+            write_json(fd, state)
         return turn - now
 
     def others_active(self):
-        """True if another live process used this budget in the last ACTIVE_SECONDS: a crowd of forks."""
+        """How many other live processes used this budget in the last ACTIVE_SECONDS (0: no crowd)."""
         with locked_file(self.path) as fd:
-            state = _fresh_state(_read_json(fd), self._clock())
+            state = _fresh_state(read_json(fd), self._clock())
         own = os.getpid()
-        return any(int(pid) != own and _alive(int(pid)) for pid in state['pids'])
+        return sum(1 for pid in state['pids'] if int(pid) != own and _alive(int(pid)))
 
     def hold_off(self, seconds):
         """The API said 429: nobody sends before ``seconds`` from now."""
         with locked_file(self.path) as fd:
             now = self._clock()
-            state = _fresh_state(_read_json(fd), now)
+            state = _fresh_state(read_json(fd), now)
             state['hold_until'] = max(state['hold_until'], now + seconds)
-            _write_json(fd, state)
+            write_json(fd, state)
 
     def _earliest_turn(self, state, turn, per_minute, every_window=False):
         """The first time from ``turn`` with room in its minute (``every_window``: in every minute
@@ -316,11 +279,12 @@ class SharedReads:
         self.hits = 0  # results another process (or an earlier round) read for us
         self.lease_timeouts = 0
         self.answered_at = None  # wall time the result last returned was complete (its reply was in)
+        self.read_at = None  # wall time the request behind the result last returned was sent
 
     def read(self, name, fetch, max_age, not_before=0.0, max_wait=LEASE_MAX_WAIT):
         """A result of ``fetch()`` at most ``max_age`` s old and read after ``not_before`` (wall time)."""
         base = os.path.join(self.directory, '%s.%s' % (self.key, name))
-        fd = _open_private(base + '.lease')
+        fd = open_private(base + '.lease')
         try:
             if not self._acquire(fd, max_wait):
                 self.lease_timeouts += 1
@@ -329,7 +293,7 @@ class SharedReads:
             now = self._clock()
             if stored is not None and stored['at'] >= not_before and now - stored['at'] <= max_age:
                 self.hits += 1
-                self.answered_at = stored.get('answered', stored['at'])
+                self.answered_at, self.read_at = stored.get('answered', stored['at']), stored['at']
                 return stored['value']
             value = self._fetch(fetch)
             _store_result(base + '.json', dict(at=now, answered=self.answered_at, value=value))
@@ -338,8 +302,14 @@ class SharedReads:
         finally:
             os.close(fd)
 
+    def peek(self, name):
+        """The last stored result of ``name``, however old, without the lease (it is replaced whole)."""
+        stored = _load_result(os.path.join(self.directory, '%s.%s.json' % (self.key, name)))
+        return None if stored is None else stored['value']
+
     def _fetch(self, fetch):
         self.reads += 1
+        self.read_at = self._clock()
         value = fetch()
         self.answered_at = self._clock()
         return value
@@ -370,20 +340,23 @@ def _load_result(path):
 def _store_result(path, data):
     """Written to a private temporary file, then renamed: a reader sees the old result or the new one."""
     temporary = '%s.tmp%d' % (path, os.getpid())
-    fd = _open_private(temporary)
+    fd = open_private(temporary)
     try:
-        _write_json(fd, data)
+        write_json(fd, data)
     finally:
         os.close(fd)
     os.rename(temporary, path)
 
 
 def compact_droplets_page(data):
-    """A shared page of GET /v2/droplets: the Droplets as the API lists them (no secret in them), a next link."""
+    """A shared page of GET /v2/droplets: the Droplets as the API lists them (no secret in them), a next
+    link, and the server's time of the answer (its Date header), which a plan made from it needs."""
     droplets = [droplet for droplet in data.get('droplets') or [] if isinstance(droplet, dict)]
     has_next = bool(((data.get('links') or {}).get('pages') or {}).get('next'))
+    server_time = data.get('server_time')
     return dict(droplets=droplets, links=dict(pages=dict(next='yes') if has_next else {}),
-                meta=dict(total=(data.get('meta') or {}).get('total')))
+                meta=dict(total=(data.get('meta') or {}).get('total')),
+                server_time=server_time if isinstance(server_time, (int, float)) else None)
 
 
 def compact_actions_page(data):
@@ -403,22 +376,25 @@ class Coordinator:
     its intervals by ``poll_factor()`` and reads pages of GET /v2/actions through ``actions_page``.
     """
 
-    def __init__(self, schedule=None, budget=None, reads=None, clock=time.monotonic, wall_clock=time.time, log=None):
+    def __init__(self, schedule=None, budget=None, reads=None, clock=time.monotonic, wall_clock=time.time, log=None,
+                 changes=None):
         self.schedule = schedule or AdaptiveSchedule(clock=clock)
         self.budget = budget
         self.reads = reads
+        self.changes = changes  # RecentChanges: which Droplets our processes changed, and when
         self.note = None  # why the shared directory is not used, if it is not
         self._clock = clock
         self._wall_clock = wall_clock
         self._log = log
         self._local = threading.local()  # .shared_read: this thread is reading for every fork
+        self.crowd_size = 1  # processes on this budget, this one included, when crowded() last looked
 
     def shared(self):
         return self.budget is not None
 
     def off(self, reason):
         """Fall back to the adaptive schedule alone, with a debug-level note."""
-        self.budget = self.reads = None
+        self.budget = self.reads = self.changes = None
         self.note = reason
         if self._log:
             self._log('oceanops.droplets: request coordination off: %s' % reason)
@@ -454,10 +430,17 @@ class Coordinator:
         if self.budget is None or self.reads is None:
             return False
         try:
-            return self.budget.others_active()
+            self.crowd_size = 1 + int(self.budget.others_active())
         except (IOError, OSError) as error:
             self.off('the shared budget failed: %s' % error)
             return False
+        return self.crowd_size > 1
+
+    def round_seconds(self):
+        """How often a crowd reads a shared page while it waits: one round serves every process, but each
+        round beyond the budget's reserve costs a POST its turn, so the more processes the rarer the rounds."""
+        return min(SHARED_ROUND_MAX_SECONDS, max(SHARED_ROUND_MIN_SECONDS,
+                                                 SHARED_ROUND_SECONDS_PER_PROCESS * self.crowd_size))
 
     def now(self):
         """Wall time, as written in shared results (monotonic clocks may differ between processes)."""
@@ -469,6 +452,49 @@ class Coordinator:
         if self.reads is None or self.reads.answered_at is None:
             return self.now()
         return self.reads.answered_at
+
+    def page_listing(self, pattern, pages, lists):
+        """The first of ``pages`` whose stored result (``pattern % page``, any age) ``lists(value)``, or None."""
+        if self.reads is None:
+            return None
+        try:
+            return next((page for page in pages if lists(self.reads.peek(pattern % page))), None)
+        except (IOError, OSError):
+            return None
+
+    def changing(self, droplet_ids):
+        """Our actions on these Droplets were accepted (see shared_changes)."""
+        self._note_changes('changing', droplet_ids)
+
+    def settled(self, droplet_ids):
+        """Our actions on these Droplets ended and their effect showed."""
+        self._note_changes('settled', droplet_ids)
+
+    def page_predates_ours(self, droplet_id, read_at):
+        """True if a shared page sent at ``read_at`` may not show one of our own actions on the Droplet
+        (or it cannot be told): such a page is not planned from."""
+        if self.changes is None:
+            return True
+        try:
+            return self.changes.changed_since(droplet_id, read_at)
+        except (IOError, OSError) as error:
+            self.off('the record of our changes failed: %s' % error)
+            return True
+
+    def _note_changes(self, how, droplet_ids):
+        if self.changes is None:
+            return
+        try:
+            getattr(self.changes, how)(list(droplet_ids))
+        except (IOError, OSError) as error:
+            self.off('the record of our changes failed: %s' % error)
+
+    def read_at(self):
+        """When the request behind the latest shared result this process used was sent (wall time): that
+        result shows nothing that began later. Now, if none."""
+        if self.reads is None or self.reads.read_at is None:
+            return self.now()
+        return self.reads.read_at
 
     def actions_page(self, page, fetch, max_age, not_before, deadline=None):
         """Page ``page`` of GET /v2/actions (``fetch()`` reads it), shared if possible, compacted."""
@@ -516,6 +542,7 @@ def coordinator_for(api_url, token, shared=True, env=None, log=None):
             with locked_file(budget.path):  # a read-only directory shows here
                 pass
             coordinator.budget, coordinator.reads = budget, SharedReads(directory, key)
+            coordinator.changes = RecentChanges(directory, key)
             return coordinator
         except (IOError, OSError) as error:
             reason = 'cannot use %s: %s' % (directory, error)

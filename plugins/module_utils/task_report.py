@@ -26,6 +26,7 @@ class TaskReport:
         self.droplets = None     # a fleet: Droplet id -> its entry (id, name, planned, action, ...)
         self.fields = {}         # other result keys: msg, diff, snapshot, ...
         self._lock = threading.Lock()  # fleet POSTs are sent from several threads
+        self.on_accepted = None  # told of the actions each accepted POST made (the shared record of our changes)
 
     # -- recording ------------------------------------------------------------------------------
     def plan_fleet(self, droplets, planned_by_id):
@@ -33,11 +34,14 @@ class TaskReport:
                                             changed=bool(planned_by_id.get(d['id'])), action=None))
                              for d in droplets)
 
-    def accepted(self, action):
-        """The API accepted a POST that made ``action``: from now on the task has changed something."""
+    def accepted(self, *actions):
+        """The API accepted a POST that made ``actions``: from now on the task has changed something."""
         with self._lock:
-            self.actions.append(action)
-            self._note_on_droplet(action)
+            for action in actions:
+                self.actions.append(action)
+                self._note_on_droplet(action)
+        if actions and self.on_accepted is not None:
+            self.on_accepted(actions)
 
     def refreshed(self, action):
         """A newer state of an action already recorded (after waiting for it)."""

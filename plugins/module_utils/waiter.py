@@ -16,8 +16,6 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POL
 IN_PROGRESS = 'in-progress'
 # An action just created may briefly answer 404 while the API catches up; tolerate that this long.
 NEW_ACTION_GRACE_SECONDS = 10.0
-# A page of GET /v2/actions another process read is used when at most half our interval old (and this).
-SHARED_PAGE_MIN_AGE = 0.5
 # Droplets are re-read through a shared GET /v2/droplets only in accounts of at most this many pages.
 SHARED_DROPLET_PAGES = 5
 
@@ -108,19 +106,11 @@ class Waiter:
         """The Droplet after this process's action ended: from a page of GET /v2/droplets the waiting
         forks share (read after the action's end was seen), else with its own GET."""
         coordinator = getattr(self.client, 'coordinator', None)
-        if coordinator is None or coordinator.reads is None or self.action_ended_at is None:
-            return self.client.get('/v2/droplets/%s' % droplet_id, expect='droplet')
-        max_age = max(SHARED_PAGE_MIN_AGE, self.interval / 2.0)
-        for page in range(1, SHARED_DROPLET_PAGES + 1):
-            def fetch(page=page):
-                return self.client.get('/v2/droplets', params=dict(page=page, per_page=MAX_PAGE_SIZE))
-            data = coordinator.droplets_page(page, fetch, max_age, self.action_ended_at, deadline)
-            found = [droplet for droplet in data.get('droplets') or [] if droplet.get('id') == droplet_id]
-            if found:
-                return found[0]
-            total = (data.get('meta') or {}).get('total') or 0
-            if total > SHARED_DROPLET_PAGES * MAX_PAGE_SIZE or not ((data.get('links') or {}).get('pages') or {}).get('next'):
-                break
+        if coordinator is not None and coordinator.reads is not None and self.action_ended_at is not None:
+            max_age = max(coordinator.round_seconds(), self.interval / 2.0)
+            droplet = shared_droplet(self.client, droplet_id, max_age, self.action_ended_at, deadline)[0]
+            if droplet is not None:
+                return droplet
         return self.client.get('/v2/droplets/%s' % droplet_id, expect='droplet')
 
     # -- many actions -------------------------------------------------------------------------
@@ -160,6 +150,9 @@ class Waiter:
         page = state['start_page']
         while pending:
             data = self._actions_page(page, state)
+            if data is None:  # a shared page from before we began to wait: no news yet, wait for a newer round
+                state['start_page'] = page
+                return
             listed = data.get('actions') or []
             blocked = False
             for action in listed:
@@ -193,13 +186,49 @@ class Waiter:
         return dict(shared=shared, not_before=not_before, seen_directly=False)
 
     def _actions_page(self, page, state):
-        """One page of GET /v2/actions, through the shared-poll lease when other processes wait too."""
+        """One page of GET /v2/actions, through the shared-poll lease when other processes wait too; None
+        for a shared page read before this wait began. Such a page is not read again at once for us: with
+        forks starting to wait every moment, that would be a round per fork instead of one per few seconds."""
         def fetch():
             return self.client.get('/v2/actions', params=dict(page=page, per_page=MAX_PAGE_SIZE))
         if not state['shared']:
             return fetch()
-        max_age = max(SHARED_PAGE_MIN_AGE, self.interval / 2.0)
-        return self.client.coordinator.actions_page(page, fetch, max_age, state['not_before'], state['deadline'])
+        coordinator = self.client.coordinator
+        max_age = max(coordinator.round_seconds(), self.interval / 2.0)
+        data = coordinator.actions_page(page, fetch, max_age, 0.0, state['deadline'])
+        return None if coordinator.read_at() < state['not_before'] else data
+
+
+def shared_droplet(client, droplet_id, max_age, not_before, deadline=None):
+    """(the Droplet, the server time of the answer that listed it) from the pages of GET /v2/droplets
+    the forks on this token share; (None, None) when they do not list it or the account is too big.
+
+    The page that listed the Droplet last is read first, so a fork whose Droplet is on page 4 does
+    not make pages 1 to 3 fresh for nothing.
+    """
+    coordinator = client.coordinator
+
+    def fetch(page):
+        data = client.get('/v2/droplets', params=dict(page=page, per_page=MAX_PAGE_SIZE))
+        return dict(data, server_time=client.server_time) if isinstance(data, dict) else data
+    pages = list(range(1, SHARED_DROPLET_PAGES + 1))
+    last_seen = coordinator.page_listing('droplets-p%d', pages, lambda data: _listed(data, droplet_id))
+    for page in ([last_seen] if last_seen else []) + [page for page in pages if page != last_seen]:
+        data = coordinator.droplets_page(page, lambda page=page: fetch(page), max_age, not_before, deadline)
+        found = _listed(data, droplet_id)
+        if found is not None:
+            return found, data.get('server_time')
+        total = (data.get('meta') or {}).get('total') or 0
+        if total > SHARED_DROPLET_PAGES * MAX_PAGE_SIZE:
+            break
+        if page != last_seen and not ((data.get('links') or {}).get('pages') or {}).get('next'):
+            break
+    return None, None
+
+
+def _listed(data, droplet_id):
+    return next((droplet for droplet in (data or {}).get('droplets') or []
+                 if isinstance(droplet, dict) and droplet.get('id') == droplet_id), None)
 
 
 def describe_action(action):

@@ -114,3 +114,55 @@ def api_error(status, message='', outcome_unknown=False, method='POST', path='/v
 
 
 PENDING = 'Droplet already has a pending event.'
+
+
+class CrowdCoordinator:
+    """What start_action and read_for_plan use of the shared-budget coordinator in a crowd of processes."""
+
+    def __init__(self, page, droplet_pages=None, answered=1000.0, predates=False):
+        self.page = page
+        self.predates = predates  # a shared page may not show one of our own earlier actions
+        self.droplet_pages = droplet_pages or {}  # page number -> a shared page of GET /v2/droplets
+        self.answered = answered
+        self.asked = []
+        self.not_befores = []
+        self.droplet_pages_read = []
+
+    def crowded(self):
+        return True
+
+    def poll_factor(self):
+        return 1.0
+
+    def round_seconds(self):
+        return 2.0
+
+    def actions_page(self, page, fetch, max_age, not_before, deadline=None):
+        self.asked.append((page, max_age))
+        self.not_befores.append(not_before)
+        return self.page
+
+    def droplets_page(self, page, fetch, max_age, not_before, deadline=None):
+        self.droplet_pages_read.append((page, max_age))
+        return self.droplet_pages.get(page) or fetch()
+
+    def page_listing(self, pattern, pages, lists):
+        return next((page for page in pages if lists(self.droplet_pages.get(page))), None)
+
+    def answered_at(self):
+        return self.answered
+
+    def read_at(self):
+        return self.answered - 0.1
+
+    def page_predates_ours(self, droplet_id, read_at):
+        return self.predates
+
+
+def droplets_page(*droplet_ids, **extra):
+    """A shared page of GET /v2/droplets answered at 2026-11-25T10:00:00Z; ``status`` sets every Droplet's."""
+    status = extra.pop('status', 'active')
+    page = dict(droplets=[droplet(id=droplet_id, status=status) for droplet_id in droplet_ids], links=dict(pages={}),
+                meta=dict(total=len(droplet_ids)), server_time=1795600800.0)
+    page.update(extra)
+    return page

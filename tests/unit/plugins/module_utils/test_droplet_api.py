@@ -9,12 +9,13 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    RECONCILE_WINDOW_SECONDS, ActionMarker, Busy, find_droplet, start_action, wait_out_others)
+    RECONCILE_WINDOW_SECONDS, SHARED_PLAN_MAX_AGE, ActionMarker, Busy, find_droplet, read_for_plan, start_action,
+    wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import OutcomeUnknown, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import (
-    PENDING, FakeClient, FakeClock, Replies, api_error, droplet)
+    PENDING, CrowdCoordinator, FakeClient, FakeClock, Replies, api_error, droplet, droplets_page)
 
 ACTIONS = '/v2/droplets/101/actions'
 
@@ -189,22 +190,80 @@ def test_an_action_someone_started_since_the_plan_read_means_planning_again():
     assert len(client.posts) == 1
 
 
-class CrowdCoordinator:
-    """What start_action uses of the shared-budget coordinator when many processes wait together."""
+def test_in_a_crowd_the_plan_comes_from_the_shared_droplet_list_with_the_time_of_its_answer():
+    client = FakeClient()
+    client.coordinator = CrowdCoordinator(None, {1: droplets_page(100, 101)}, answered=1234.5)
+    found, read_at, look_after = read_for_plan(client, 101)
+    assert found['id'] == 101 and read_at == 1795600800.0 and look_after == 1234.5
+    assert client.calls == [] and client.coordinator.droplet_pages_read == [(1, SHARED_PLAN_MAX_AGE)]
 
-    def __init__(self, page):
-        self.page = page
-        self.asked = []
 
-    def crowded(self):
-        return True
+def test_the_shared_list_is_read_first_at_the_page_that_listed_the_droplet_last():
+    client = FakeClient()
+    pages = {1: droplets_page(1, links=dict(pages=dict(next='yes'))), 2: droplets_page(2, links=dict(pages=dict(next='yes'))),
+             3: droplets_page(101)}
+    client.coordinator = CrowdCoordinator(None, pages)
+    assert read_for_plan(client, 101)[0]['id'] == 101
+    assert client.coordinator.droplet_pages_read == [(3, SHARED_PLAN_MAX_AGE)]  # pages 1 and 2 not made fresh
 
-    def poll_factor(self):
-        return 1.0
 
-    def actions_page(self, page, fetch, max_age, not_before, deadline=None):
-        self.asked.append((page, max_age))
-        return self.page
+@pytest.mark.parametrize('why', ['alone', 'no done rule', 'no server time', 'by name', 'page before our change'])
+def test_the_plan_reads_the_droplet_itself(why):
+    client = FakeClient({'/v2/droplets/101': dict(droplet=droplet()), '/v2/droplets': dict(droplets=[droplet()])})
+    client.server_time = 1795600900.0
+    if why != 'alone':
+        client.coordinator = CrowdCoordinator(None, {1: droplets_page(101, server_time=None)
+                                                     if why == 'no server time' else droplets_page(101)},
+                                              predates=why == 'page before our change')
+    by = dict(droplet_name='web-01') if why == 'by name' else dict(droplet_id=101)
+    found, read_at, look_after = read_for_plan(client, shared=why != 'no done rule', **by)
+    assert found['id'] == 101 and read_at == 1795600900.0 and look_after == 0.0
+    assert [call[1] for call in client.calls] == ['/v2/droplets' if why == 'by name' else '/v2/droplets/101']
+
+
+def test_in_a_crowd_the_look_before_the_post_is_newer_than_the_page_the_plan_came_from():
+    client = FakeClient({ACTIONS: dict(actions=[])})
+    client.coordinator = CrowdCoordinator(dict(actions=[]))
+    clock = FakeClock()
+    start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='power_off'), clock.now + 60,
+                 TaskReport(), plan_read_at=1795600800.0, look_after=1234.5)
+    assert client.coordinator.not_befores == [1234.5] and len(client.posts) == 1
+
+
+def test_a_shared_look_that_does_not_reach_back_to_the_plan_reads_the_droplets_own_list():
+    # 200 newer actions of others fill the shared page: one of this Droplet's since the plan may be on page 2.
+    newer = [dict(action(500 + i, started='2026-11-25T10:00:10Z'), resource_id=900 + i) for i in range(3)]
+    theirs = action(9, 'power_off', 'completed', started='2026-11-25T10:00:05Z')
+    client = FakeClient({ACTIONS: dict(actions=[theirs])})
+    client.coordinator = CrowdCoordinator(dict(actions=newer, links=dict(pages=dict(next='yes'))))
+    clock = FakeClock()
+    with pytest.raises(Busy) as caught:
+        start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='power_off'),
+                     clock.now + 60, TaskReport(), plan_read_at=1795600800.0)  # 10:00:00Z
+    assert caught.value.finished == [theirs] and client.posts == []
+    assert ('GET', ACTIONS, dict(per_page=20)) in client.calls
+
+
+def test_a_shared_look_that_reaches_back_to_the_plan_is_enough():
+    older = dict(action(400, started='2026-11-25T09:59:00Z'), resource_id=900)
+    client = FakeClient({ACTIONS: dict(actions=[])})
+    client.coordinator = CrowdCoordinator(dict(actions=[older], links=dict(pages=dict(next='yes'))))
+    clock = FakeClock()
+    start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='power_off'), clock.now + 60,
+                 TaskReport(), plan_read_at=1795600800.0)
+    assert [call[0] for call in client.calls] == ['POST']
+
+
+def test_an_action_that_started_before_the_plan_read_but_ended_after_it_means_planning_again():
+    # The plan's read showed the Droplet while someone's power_off ran; by the POST it had ended.
+    theirs = dict(action(9, 'power_off', 'completed', started='2026-11-25T09:59:50Z'),
+                  completed_at='2026-11-25T10:00:04Z')
+    client = FakeClient({ACTIONS: dict(actions=[theirs])})
+    clock = FakeClock()
+    with pytest.raises(Busy) as caught:
+        start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='power_off'),
+                     clock.now + 60, TaskReport(), plan_read_at=1795600800.0)  # 10:00:00Z
+    assert caught.value.finished == [theirs] and client.posts == []
 
 
 def test_in_a_crowd_the_look_before_the_post_is_the_shared_page_not_a_request_of_its_own():

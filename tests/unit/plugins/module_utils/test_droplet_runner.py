@@ -164,3 +164,29 @@ def test_a_snapshot_someone_took_between_our_read_and_our_post_is_not_taken_agai
     api.server_time = 1795600800.0  # our plan's read: the same second the other snapshot started
     result = run(api, type='snapshot', droplet_id=101, name='nightly')
     assert api.posts == [] and result['changed'] is False and result['snapshot']['id'] == 5
+
+
+# -- in a crowd: a plan from a shared page of GET /v2/droplets ----------------------------------------
+def crowd_api(shared_actions, status='off'):
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import (
+        CrowdCoordinator, droplets_page)
+    api = FakeClient({DROPLET: dict(droplet=droplet(status='active'))})  # what the Droplet is now
+    api.server_time = 1795600900.0
+    api.coordinator = CrowdCoordinator(dict(actions=shared_actions), {1: droplets_page(101, status=status)})
+    return api
+
+
+def test_in_a_crowd_nothing_to_do_by_the_shared_page_costs_no_request_of_its_own():
+    api = crowd_api([])
+    result = run(api, droplet_id=101, type='power_off')
+    assert result['changed'] is False and api.calls == []
+
+
+def test_in_a_crowd_nothing_to_do_by_the_shared_page_is_checked_against_the_actions_since():
+    # The page (10:00:00) showed the Droplet off; someone powered it on at 10:00:04: read it, plan again.
+    theirs = dict(id=9, type='power_on', status='completed', resource_id=101, started_at='2026-11-25T10:00:04Z',
+                  completed_at='2026-11-25T10:00:06Z')
+    api = crowd_api([theirs])
+    result = run(api, droplet_id=101, type='power_off', wait=False)
+    assert result['changed'] is True and [a['type'] for a in result['actions']] == ['power_off']
+    assert ('GET', DROPLET, None) in api.calls

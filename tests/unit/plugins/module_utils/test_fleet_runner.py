@@ -203,3 +203,34 @@ def test_a_busy_droplet_in_a_list_is_waited_for_and_planned_again():
     result = run(api, ids(1, 2), type='power_off', droplet_ids=[1, 2])
     assert [a['resource_id'] for a in result['actions']] == [1]
     assert dict((e['id'], e['changed']) for e in result['droplets']) == {1: True, 2: False}
+
+
+class LateSnapshotsApi(FleetApi):
+    """Snapshots show in the account's list only some listings after their actions completed."""
+
+    def __init__(self, count, late_listings):
+        super().__init__(count)
+        self.late_listings = late_listings
+        self.listings = 0
+
+    def paginate(self, path, key, params=None, limit=None, on_page=None):
+        if path == '/v2/snapshots' and self.posts:
+            self.listings += 1
+            if self.listings <= self.late_listings:
+                for page in range(2):  # an account with 201 to 400 other snapshots, none of ours yet
+                    self.requests.append(('GET', '/v2/snapshots page %d' % (page + 1)))
+                    if on_page is not None:
+                        on_page({key: [], 'meta': dict(total=300)})
+                return
+        yield from super().paginate(path, key, params, limit, on_page)
+
+
+def test_a_fleet_snapshot_settle_round_spaces_its_polls_by_every_page_it_read():
+    # Each round lists the Droplets (1 page) and the account's snapshots (2 pages): the pause after
+    # it is three poll intervals, so the round spends the quota no faster than a one-request poll.
+    api = LateSnapshotsApi(3, late_listings=2)
+    module = FakeModule(api, type='snapshot', name='nightly', tag_name='web')
+    FleetRun(module, TagSelection(api, 'web')).execute()
+    assert module.report.as_result()['changed'] and len(api.posts) == 1
+    settle_sleeps = module.clock.sleeps[-2:]  # the pauses after the two rounds that found no snapshot yet
+    assert settle_sleeps[0] == pytest.approx(3 * 0.5), module.clock.sleeps

@@ -424,10 +424,14 @@ class SharedReadsStub:
         self.pages = pages
         self.asked = []
         self.answered_at = None
+        self.read_at = None  # the coordinator then takes "now": each page is as new as can be
 
     def read(self, name, fetch, max_age, not_before=0.0, max_wait=None):
         self.asked.append((name, max_age, not_before))
         return self.pages[name] if name in self.pages else fetch()
+
+    def peek(self, name):
+        return self.pages.get(name)
 
 
 def test_waiter_reads_one_action_from_the_shared_list_and_keeps_its_other_fields(clock):
@@ -502,12 +506,42 @@ def test_without_a_shared_wait_first_the_droplet_is_read_on_its_own(clock):
     assert reads.asked == []
 
 
-def test_shared_droplets_page_keeps_droplets_next_link_and_total_only(tmp_path):
+def test_shared_droplets_page_keeps_droplets_next_link_total_and_server_time_only(tmp_path):
     coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')})
     page = dict(droplets=[dict(id=1, status='off')], links=dict(pages=dict(next='https://x/v2/droplets?page=2')),
-                meta=dict(total=300), extra='dropped')
+                meta=dict(total=300), extra='dropped', server_time=1795600800.0)
     assert coordinator.droplets_page(1, lambda: page, 2, 0) == dict(
-        droplets=[dict(id=1, status='off')], links=dict(pages=dict(next='yes')), meta=dict(total=300))
+        droplets=[dict(id=1, status='off')], links=dict(pages=dict(next='yes')), meta=dict(total=300),
+        server_time=1795600800.0)
+    page['server_time'] = 'not a time'
+    assert coordinator.droplets_page(2, lambda: page, 2, 0)['server_time'] is None
+
+
+def test_a_shared_page_from_before_the_wait_is_no_news_and_not_read_again_for_one_fork(shared_dir, clock):
+    # Forks begin to wait every moment in a crowd: a round for each would spend the budget POSTs need.
+    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    other = reader(shared_dir, clock)  # another fork read page 1 a moment before our POST: ours is not on it
+    other.read('actions-p1', lambda: dict(actions=[dict(id=4, status='in-progress')], links=dict(pages={})),
+               max_age=2.0)
+    read_at = clock.now
+    clock.now += 0.2
+    client = FakeClient({'/v2/actions': lambda params: dict(actions=[dict(id=5, status='completed')])})
+    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reader(shared_dir, clock), clock=clock,
+                                     wall_clock=clock)
+    final = Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 60)
+    assert final['status'] == 'completed'
+    # Not read at the first poll (0.5 s in): only once the other fork's page was a round (2 s) old.
+    assert [call[1] for call in client.calls] == ['/v2/actions']
+    assert client.coordinator.reads.read_at - read_at >= 2.0
+
+
+@pytest.mark.parametrize('others, seconds', [(1, 2.0), (19, 2.0), (29, 3.0), (49, 5.0), (200, 5.0)])
+def test_the_bigger_the_crowd_the_rarer_its_shared_rounds(others, seconds, clock):
+    # Each round beyond the budget's reserve takes a POST's turn: 50 forks read one every 5 s, not every 2.
+    coordinator = Coordinator(budget=RecordingBudget(crowd=others), reads=SharedReadsStub({}), clock=clock)
+    assert coordinator.crowded() is True
+    assert coordinator.round_seconds() == pytest.approx(seconds)
 
 
 def test_forks_that_learned_from_one_shared_page_get_the_same_answered_time(shared_dir, clock):
@@ -590,16 +624,16 @@ def _use_budget_then_wait(directory, ready, release):
 def test_another_live_process_on_the_budget_makes_a_crowd_and_an_ended_one_does_not(shared_dir):
     shared = RequestBudget(shared_dir, budget_key(URL, TOKEN))
     shared.reserve(10)
-    assert shared.others_active() is False  # only this process
+    assert shared.others_active() == 0  # only this process
     context = multiprocessing.get_context('fork')
     ready, release = context.Event(), context.Event()
     child = context.Process(target=_use_budget_then_wait, args=(shared_dir, ready, release))
     child.start()
     assert ready.wait(30)
-    assert shared.others_active() is True
+    assert shared.others_active() == 1
     release.set()
     child.join(30)
-    assert shared.others_active() is False
+    assert shared.others_active() == 0
 
 
 def test_a_lone_fleet_wait_reads_the_list_itself_and_keeps_every_field(clock):

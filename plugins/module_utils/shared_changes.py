@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: oceanops.droplets contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which Droplets this controller's processes changed, and when: so no plan starts from a shared page
+that was read before one of our own actions took effect.
+
+A playbook runs ``power_off`` and then ``power_on`` on a host; in a crowd of forks the second task
+could find a page of ``GET /v2/droplets`` read before the first task's action, see the Droplet still
+"active" and do nothing. Each accepted action marks its Droplet as changing here; a task that waited
+until the effect showed marks it settled at that moment. A page read (its request sent) before that
+moment, or while an action may still run, is not planned from: the task reads the Droplet itself.
+
+``<key>.changes`` holds ``{droplet id: wall time settled, or -1 while an action of ours may run}``;
+ids and times only. Errors are the caller's to handle (the coordinator turns sharing off).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import time
+
+from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
+    STALE_SECONDS, locked_file, read_json, write_json)
+
+CHANGING = -1.0
+
+
+class RecentChanges:
+    def __init__(self, directory, key, clock=time.time):
+        self.path = os.path.join(directory, key + '.changes')
+        self._clock = clock
+
+    def changing(self, droplet_ids):
+        """An action of ours was accepted on these Droplets: until it settles, no shared page shows them."""
+        self._mark(droplet_ids, CHANGING)
+
+    def settled(self, droplet_ids):
+        """Our actions on these Droplets ended and their effect showed: pages read from now on show it."""
+        self._mark(droplet_ids, self._clock())
+
+    def changed_since(self, droplet_id, read_at):
+        """True if a page whose request was sent at ``read_at`` (wall time) may predate our own change."""
+        with locked_file(self.path) as fd:
+            value = read_json(fd).get(str(droplet_id))
+        if not isinstance(value, (int, float)):
+            return False
+        return value == CHANGING or value >= read_at
+
+    def _mark(self, droplet_ids, value):
+        with locked_file(self.path) as fd:
+            now = self._clock()
+            known = dict((key, when) for key, when in read_json(fd).items()
+                         if isinstance(when, (int, float)) and (when == CHANGING or now - when < STALE_SECONDS))
+            for droplet_id in droplet_ids:
+                if droplet_id is not None:
+                    known[str(droplet_id)] = value
+            write_json(fd, known)
