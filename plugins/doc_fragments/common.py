@@ -65,8 +65,9 @@ options:
       - The processes meet in a private directory, E(OCEANOPS_SHARED_DIR) if set, else
         C($XDG_RUNTIME_DIR/oceanops-droplets), else C(oceanops-droplets-shared-<uid>) in the temporary directory. It must
         be owned by the user and have mode 0700 (it is created so). Its files are named by a hash of token and
-        URL and hold request counts, the ids and statuses of actions, and the Droplets as the API lists them
-        (to share the reads before and after the actions); never the token.
+        URL and hold request counts, the ids and statuses of actions, the Droplets as the API lists them
+        (to share the reads before and after the actions) and the ids of the Droplets they changed, with
+        the time the change showed; never the token.
       - When the directory cannot be used (read-only, another owner, open to others), or with V(false), each
         process paces itself alone, its polls slowing down after a 429 and recovering slowly.
       - Falls back to the environment variable E(OCEANOPS_SHARED_BUDGET).

@@ -76,7 +76,7 @@ def read_for_plan(client, droplet_id=None, droplet_name=None, deadline=None, sha
     """
     coordinator = getattr(client, 'coordinator', None)
     if shared and droplet_id is not None and coordinator is not None and coordinator.crowded():
-        droplet, read_at = shared_droplet(client, droplet_id, SHARED_PLAN_MAX_AGE, 0.0, deadline)
+        droplet, read_at = shared_droplet(client, droplet_id, SHARED_PLAN_MAX_AGE, 0.0, deadline, 'plan-droplets')
         # Not a page from before one of our own actions on it showed (an earlier task of this play).
         if droplet is not None and read_at is not None and not coordinator.page_predates_ours(
                 droplet_id, coordinator.read_at()):

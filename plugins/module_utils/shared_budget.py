@@ -500,9 +500,10 @@ class Coordinator:
         """Page ``page`` of GET /v2/actions (``fetch()`` reads it), shared if possible, compacted."""
         return self._shared('actions-p%d' % page, fetch, compact_actions_page, max_age, not_before, deadline)
 
-    def droplets_page(self, page, fetch, max_age, not_before, deadline=None):
-        """Page ``page`` of GET /v2/droplets (``fetch()`` reads it), shared if possible."""
-        return self._shared('droplets-p%d' % page, fetch, compact_droplets_page, max_age, not_before, deadline)
+    def droplets_page(self, page, fetch, max_age, not_before, deadline=None, kind='droplets'):
+        """Page ``page`` of GET /v2/droplets (``fetch()`` reads it), shared if possible. ``kind`` keeps pages
+        read for one purpose apart from those read for another (see waiter.shared_droplet)."""
+        return self._shared('%s-p%d' % (kind, page), fetch, compact_droplets_page, max_age, not_before, deadline)
 
     def _shared(self, name, fetch, compact, max_age, not_before, deadline):
         """What others read if fresh enough, else ``fetch()`` compacted for them; unshared: ``fetch()`` as is."""

@@ -199,12 +199,15 @@ class Waiter:
         return None if coordinator.read_at() < state['not_before'] else data
 
 
-def shared_droplet(client, droplet_id, max_age, not_before, deadline=None):
+def shared_droplet(client, droplet_id, max_age, not_before, deadline=None, kind='droplets'):
     """(the Droplet, the server time of the answer that listed it) from the pages of GET /v2/droplets
     the forks on this token share; (None, None) when they do not list it or the account is too big.
 
     The page that listed the Droplet last is read first, so a fork whose Droplet is on page 4 does
-    not make pages 1 to 3 fresh for nothing.
+    not make pages 1 to 3 fresh for nothing. ``kind`` names the set of pages: the re-reads after the
+    actions end (``droplets``) are read every round; plans (``plan-droplets``) take older pages, and a
+    look before a POST must be newer than its plan's page, so sharing one set would make each re-read
+    force a new round of the action list too.
     """
     coordinator = client.coordinator
 
@@ -212,9 +215,9 @@ def shared_droplet(client, droplet_id, max_age, not_before, deadline=None):
         data = client.get('/v2/droplets', params=dict(page=page, per_page=MAX_PAGE_SIZE))
         return dict(data, server_time=client.server_time) if isinstance(data, dict) else data
     pages = list(range(1, SHARED_DROPLET_PAGES + 1))
-    last_seen = coordinator.page_listing('droplets-p%d', pages, lambda data: _listed(data, droplet_id))
+    last_seen = coordinator.page_listing(kind + '-p%d', pages, lambda data: _listed(data, droplet_id))
     for page in ([last_seen] if last_seen else []) + [page for page in pages if page != last_seen]:
-        data = coordinator.droplets_page(page, lambda page=page: fetch(page), max_age, not_before, deadline)
+        data = coordinator.droplets_page(page, lambda page=page: fetch(page), max_age, not_before, deadline, kind)
         found = _listed(data, droplet_id)
         if found is not None:
             return found, data.get('server_time')

@@ -44,18 +44,24 @@ def test_a_crowd_plans_from_the_shared_droplet_list_not_a_get_each(sim, tmp_path
     assert set(got) <= {first['id']}, got  # the six planned from pages of GET /v2/droplets, as they re-read after
 
 
-def test_a_crowd_plans_again_after_an_action_since_the_shared_page(sim, tmp_path, monkeypatch):
-    # The page a plan comes from may be 20 s old: a power_off someone ran since must not be sent again.
+def _crowd_with_a_shared_page(sim, tmp_path, monkeypatch):
+    """Two processes at work on the token (a crowd), one of which planned from a page of the account's
+    Droplets: (the Droplet to act on, active on that page; the running threads; their results)."""
     monkeypatch.setenv('OCEANOPS_SHARED_DIR', str(tmp_path / 'shared'))
     first, target, third = sim.seed(count=3)
     sim.configure(action_seconds={'default': 0.5, 'reboot': 15.0, 'enable_backups': 15.0})
     results = {}
     threads = [_start(sim, results, 'first', droplet_id=first['id'], type='reboot', wait_timeout=40, timeout=10)]
     _wait_for_posts(sim, 1)
-    # A crowd member plans from a shared page of the account's Droplets: target is active on it.
     threads.append(_start(sim, results, 'reader', droplet_id=third['id'], type='enable_backups', wait_timeout=40,
                           timeout=10))
     _wait_for_posts(sim, 2)
+    return target, threads, results
+
+
+def test_a_crowd_plans_again_after_an_action_since_the_shared_page(sim, tmp_path, monkeypatch):
+    # The page a plan comes from may be 20 s old: a power_off someone ran since must not be sent again.
+    target, threads, results = _crowd_with_a_shared_page(sim, tmp_path, monkeypatch)
     other = sim.call('POST', '/v2/droplets/%d/actions' % target['id'], json=dict(type='power_off')).json()['action']
     sim.wait_action(other['id'])
     time.sleep(2.5)  # a look before a POST may use a page of /v2/actions 2 s old: this one lists that power_off
@@ -72,15 +78,7 @@ def test_a_crowd_plans_again_after_an_action_since_the_shared_page(sim, tmp_path
 
 def test_in_a_crowd_a_task_after_ours_sees_what_ours_did(sim, tmp_path, monkeypatch):
     # power_off without waiting, then power_on: the second task must not plan from a page read before the first.
-    monkeypatch.setenv('OCEANOPS_SHARED_DIR', str(tmp_path / 'shared'))
-    first, target, third = sim.seed(count=3)
-    sim.configure(action_seconds={'default': 0.5, 'reboot': 15.0, 'enable_backups': 15.0})
-    results = {}
-    threads = [_start(sim, results, 'first', droplet_id=first['id'], type='reboot', wait_timeout=40, timeout=10)]
-    _wait_for_posts(sim, 1)
-    threads.append(_start(sim, results, 'reader', droplet_id=third['id'], type='enable_backups', wait_timeout=40,
-                          timeout=10))
-    _wait_for_posts(sim, 2)  # a page of the account's Droplets, target active on it, is shared now
+    target, threads, unused = _crowd_with_a_shared_page(sim, tmp_path, monkeypatch)
     failed, off = run_in_subprocess(sim, droplet_id=target['id'], type='power_off', wait=False, timeout=10)[:2]
     assert not failed and off['changed'], off['msg']
     sim.wait_action(off['action']['id'])

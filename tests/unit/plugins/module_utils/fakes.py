@@ -127,6 +127,7 @@ class CrowdCoordinator:
         self.asked = []
         self.not_befores = []
         self.droplet_pages_read = []
+        self.kinds = []  # which set of shared pages each read of GET /v2/droplets went to
 
     def crowded(self):
         return True
@@ -142,8 +143,9 @@ class CrowdCoordinator:
         self.not_befores.append(not_before)
         return self.page
 
-    def droplets_page(self, page, fetch, max_age, not_before, deadline=None):
+    def droplets_page(self, page, fetch, max_age, not_before, deadline=None, kind='droplets'):
         self.droplet_pages_read.append((page, max_age))
+        self.kinds.append(kind)
         return self.droplet_pages.get(page) or fetch()
 
     def page_listing(self, pattern, pages, lists):

@@ -196,6 +196,9 @@ def test_in_a_crowd_the_plan_comes_from_the_shared_droplet_list_with_the_time_of
     found, read_at, look_after = read_for_plan(client, 101)
     assert found['id'] == 101 and read_at == 1795600800.0 and look_after == 1234.5
     assert client.calls == [] and client.coordinator.droplet_pages_read == [(1, SHARED_PLAN_MAX_AGE)]
+    # Pages of their own: the re-reads after actions end refresh theirs every round, and each refresh
+    # would otherwise make the next look before a POST read the action list again.
+    assert client.coordinator.kinds == ['plan-droplets']
 
 
 def test_the_shared_list_is_read_first_at_the_page_that_listed_the_droplet_last():
