@@ -10,8 +10,10 @@ could find a page of ``GET /v2/droplets`` read before the first task's action, s
 until the effect showed marks it settled at that moment. A page read (its request sent) before that
 moment, or while an action may still run, is not planned from: the task reads the Droplet itself.
 
-``<key>.changes`` holds ``{droplet id: wall time settled, or -1 while an action of ours may run}``;
-ids and times only. Errors are the caller's to handle (the coordinator turns sharing off).
+``<key>.changes`` holds ``{droplet id: wall time settled, or minus the wall time an action of ours was
+accepted, while it may run}``; ids and times only. Entries older than STALE_SECONDS are dropped: by then
+any page a plan may use was read long after. Errors are the caller's to handle (the coordinator turns
+sharing off).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,9 +26,6 @@ import time
 from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
     STALE_SECONDS, locked_file, read_json, write_json)
 
-CHANGING = -1.0
-
-
 class RecentChanges:
     def __init__(self, directory, key, clock=time.time):
         self.path = os.path.join(directory, key + '.changes')
@@ -34,7 +33,7 @@ class RecentChanges:
 
     def changing(self, droplet_ids):
         """An action of ours was accepted on these Droplets: until it settles, no shared page shows them."""
-        self._mark(droplet_ids, CHANGING)
+        self._mark(droplet_ids, -self._clock())
 
     def settled(self, droplet_ids):
         """Our actions on these Droplets ended and their effect showed: pages read from now on show it."""
@@ -46,13 +45,13 @@ class RecentChanges:
             value = read_json(fd).get(str(droplet_id))
         if not isinstance(value, (int, float)):
             return False
-        return value == CHANGING or value >= read_at
+        return value < 0 or value >= read_at
 
     def _mark(self, droplet_ids, value):
         with locked_file(self.path) as fd:
             now = self._clock()
             known = dict((key, when) for key, when in read_json(fd).items()
-                         if isinstance(when, (int, float)) and (when == CHANGING or now - when < STALE_SECONDS))
+                         if isinstance(when, (int, float)) and now - abs(when) < STALE_SECONDS)
             for droplet_id in droplet_ids:
                 if droplet_id is not None:
                     known[str(droplet_id)] = value

@@ -45,14 +45,15 @@ def test_after_our_action_settled_only_pages_sent_later_are_planned_from(tmp_pat
     assert record.changed_since(8, settled_at + 0.5) is True  # not settled: still changing
 
 
-def test_old_settled_entries_are_dropped_and_the_file_holds_ids_and_times_only(tmp_path):
+def test_old_entries_are_dropped_and_the_file_holds_ids_and_times_only(tmp_path):
     clock = FakeClock()
     record = changes(tmp_path, clock)
     record.settled([7])
+    record.changing([9])  # never settled: a task that failed, or did not wait
     clock.now += STALE_SECONDS + 1
     record.changing([8])
     with open(record.path) as handle:
-        assert json.load(handle) == {'8': -1.0}
+        assert json.load(handle) == {'8': -clock.now}
     assert TOKEN not in open(record.path).read()
 
 
