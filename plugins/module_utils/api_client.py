@@ -297,7 +297,7 @@ class DigitalOceanClient:
         return data[expect] if expect and not whole else data
 
     def _retrying(self, method, path, params, body, expect):
-        attempt = 0
+        attempt = failures = 0
         while True:
             self._pace(method, path)
             if self.coordinator is not None:  # wait for this request's turn in the token's shared budget
@@ -310,8 +310,11 @@ class DigitalOceanClient:
             attempt += 1
             rate_limited = value.status == 429
             # A 429 means the API did not act: within a deadline it is retried until the deadline,
-            # since forks sharing one token may meet the burst limit many times in a row.
-            if attempt >= self.max_attempts and not (rate_limited and self.deadline is not None):
+            # since forks sharing one token may meet the burst limit many times in a row. So there it
+            # does not count against the attempts other failures get.
+            if not (rate_limited and self.deadline is not None):
+                failures += 1
+            if failures >= self.max_attempts:
                 raise value
             if rate_limited and self.coordinator is not None:  # longer after 429s in a row
                 delay = self.coordinator.retry_delay(delay)

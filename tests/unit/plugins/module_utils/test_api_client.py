@@ -226,3 +226,21 @@ def test_the_api_message_in_an_error_is_bounded():
     with pytest.raises(DigitalOceanAPIError) as caught:
         client.get('/v2/droplets/1')
     assert len(caught.value.message) < 1000
+
+
+def test_429s_within_a_deadline_do_not_use_up_the_retries_of_other_failures():
+    # make bench, 200 forks without the shared directory, strict limiter: a GET met five 429s in a row,
+    # then one dropped connection, and failed the host: 429s had counted against the six attempts.
+    dropped = requests.exceptions.ConnectionError('Connection aborted: RemoteDisconnected')
+    client, session, clock = make_client([limited()] * 8 + [dropped, ERROR_503, DROPLET])
+    client.deadline = clock.now + 600
+    assert client.get('/v2/droplets/1') == dict(droplet=dict(id=1))
+    assert len(session.sent) == 11
+
+
+def test_other_failures_still_give_up_after_six_attempts_between_429s():
+    client, session, clock = make_client([limited(), ERROR_503] * 6)
+    client.deadline = clock.now + 600
+    with pytest.raises(DigitalOceanAPIError) as caught:
+        client.get('/v2/droplets/1')
+    assert caught.value.status == 503 and len(session.sent) == 12
