@@ -5,7 +5,8 @@
 # build/bench/results.json.
 # BENCH_FULL=1 adds the 1,000-host host-by-host run; BENCH_ONLY="s1 s3" runs only some scenarios
 # (the report then covers only those). Takes about 15 minutes (the 300 s action alone is over 5) plus
-# scenario 7 (eight runs of 50 and 200 hosts at forks 50: another 15 minutes or more on a busy machine).
+# scenario 7 (eight runs of 50 and 200 hosts at forks 50: another 26 minutes on 2 CPUs, most of it the two
+# 200-host runs without the shared directory). BENCH_FULL=1: about half an hour more.
 source "$(dirname "$0")/env.sh"
 ensure_venv
 OUT="$BUILD/bench"
