@@ -155,7 +155,7 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
                 before = listed = recent_actions(client, droplet_id)
             else:
                 before, listed = look_before_post(client, droplet_id, deadline, since=plan_read_at,
-                                                   not_before=look_after)
+                                                  not_before=look_after)
             late = _new_of_type(before, body['type'], marker) if marker is not None else None
             if late is not None:  # our first POST was applied after the window after all
                 report.accepted(late)

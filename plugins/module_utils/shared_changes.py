@@ -26,7 +26,10 @@ import time
 from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
     STALE_SECONDS, locked_file, read_json, write_json)
 
+
 class RecentChanges:
+    """The record of one token's Droplets changed by this controller's processes (see the module's docstring)."""
+
     def __init__(self, directory, key, clock=time.time):
         self.path = os.path.join(directory, key + '.changes')
         self._clock = clock
