@@ -128,17 +128,22 @@ def test_no_resend_when_the_deadline_ends_inside_the_window():
     assert len(client.posts) == 1
 
 
-def test_a_resend_adopts_the_first_post_when_it_shows_up_late_after_all():
+def applied_after_the_window(clock):
+    """A Droplet's action list that shows nothing up to the reconcile window's last look, then the late action."""
     late = action(90, status='in-progress', started='2026-11-25T10:00:30Z')
-    clock = FakeClock()
     end_of_window = clock.now + RECONCILE_WINDOW_SECONDS
     looks_after_window = []
 
-    def listing(params):  # nothing up to the window's last look, the late action from the next look on
+    def listing(params):
         if clock.now >= end_of_window:
             looks_after_window.append(clock.now)
         return dict(actions=[late] if len(looks_after_window) > 1 else [])
-    client = ScriptedPosts({ACTIONS: listing}, api_error(504, outcome_unknown=True))
+    return listing
+
+
+def test_a_resend_adopts_the_first_post_when_it_shows_up_late_after_all():
+    clock = FakeClock()
+    client = ScriptedPosts({ACTIONS: applied_after_the_window(clock)}, api_error(504, outcome_unknown=True))
     sent = send(client, clock=clock)[0]
     assert sent['id'] == 90 and len(client.posts) == 1
 
@@ -290,16 +295,8 @@ def test_in_a_crowd_a_running_action_on_the_shared_page_is_someone_elses():
 
 def test_in_a_crowd_the_look_before_a_resend_is_the_droplets_own_list():
     # A shared page read before the lost POST cannot show that POST applied late: a resend must look afresh.
-    late = action(90, status='in-progress', started='2026-11-25T10:00:30Z')
     clock = FakeClock()
-    end_of_window = clock.now + RECONCILE_WINDOW_SECONDS
-    looks_after_window = []
-
-    def listing(params):  # nothing up to the window's last look, the late action from the next look on
-        if clock.now >= end_of_window:
-            looks_after_window.append(clock.now)
-        return dict(actions=[late] if len(looks_after_window) > 1 else [])
-    client = ScriptedPosts({ACTIONS: listing}, api_error(504, outcome_unknown=True))
+    client = ScriptedPosts({ACTIONS: applied_after_the_window(clock)}, api_error(504, outcome_unknown=True))
     client.coordinator = CrowdCoordinator(dict(actions=[]))
     sent = send(client, clock=clock)[0]
     assert sent['id'] == 90 and len(client.posts) == 1
