@@ -7,7 +7,8 @@ ANSIBLE_CORE="${ANSIBLE_CORE:-2.21}"
 PYTHON="${PYTHON:-3.13}"
 BUILD="$ROOT/build"
 # The copy must live outside this git checkout: inside it, ansible-test asks git, which ignores build/.
-COPY_ROOT="${TMPDIR:-/tmp}/oceanops-droplets-$(printf %s "$ROOT" | sha1sum | cut -c1-8)"
+# make test runs steps side by side, each in its own copy (OCEANOPS_COPY_SUFFIX, set by run_steps.py).
+COPY_ROOT="${TMPDIR:-/tmp}/oceanops-droplets-$(printf %s "$ROOT" | sha1sum | cut -c1-8)${OCEANOPS_COPY_SUFFIX:+-$OCEANOPS_COPY_SUFFIX}"
 COLLECTION_COPY="$COPY_ROOT/ansible_collections/oceanops/droplets"
 export SPEC_DIR="${DO_OPENAPI_DIR:-$ROOT/../shared/do-openapi}"
 
@@ -23,7 +24,11 @@ python_binary() {
 PYTHON_BIN="$(python_binary "$PYTHON")"
 PYBIN_DIR="$BUILD/pybin"
 mkdir -p "$PYBIN_DIR"
-ln -sfn "$PYTHON_BIN" "$PYBIN_DIR/python$PYTHON"
+# link_python VERSION BINARY: steps running side by side all do this; only a missing or wrong link is replaced.
+link_python() {
+  [ "$(readlink "$PYBIN_DIR/python$1" 2>/dev/null)" = "$2" ] || ln -sfn "$2" "$PYBIN_DIR/python$1"
+}
+link_python "$PYTHON" "$PYTHON_BIN"
 export PATH="$PYBIN_DIR:$PATH"
 
 # One virtualenv per (ansible-core, python, requirements) under .venvs/, reused when nothing changed.
@@ -73,8 +78,11 @@ src = open(os.path.join(os.path.dirname(ansible_test.__file__), '_internal', 'py
 print(re.search(r"pip='([0-9.]+)'", src).group(1))
 PY
 )"
-  mkdir -p "$HOME/.ansible/test/cache"
-  cp "$ROOT/tests/harness/offline_get_pip.py" "$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
+  local cache="$HOME/.ansible/test/cache"
+  mkdir -p "$cache"
+  # Written aside and renamed: a step running beside this one may be reading it.
+  cp "$ROOT/tests/harness/offline_get_pip.py" "$cache/.get_pip.$$"
+  mv -f "$cache/.get_pip.$$" "$cache/get_pip_${version//./_}.py"
 }
 
 # Start the simulator on a free loopback port, stop it (and wait for it) when the script exits.

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # ansible-test integration against a simulator started here and stopped on exit. The simulator
 # records every API exchange; the contract tests validate that record against the OpenAPI spec.
+# Arguments are ansible-test's (target names run only those). make test runs the targets in shards side
+# by side (run_steps.py), each with its own copy, simulator and record under build/integration-records/;
+# the contract step reads them all.
 source "$(dirname "$0")/env.sh"
 
 # render_template TEMPLATE OUT NAME=VALUE...: copy TEMPLATE to OUT with each ${NAME} replaced by its
@@ -24,9 +27,13 @@ render_template() {
 ensure_venv
 install_get_pip_standin
 sync_copy
-RECORD="$BUILD/integration-record.jsonl"
+SHARD="${OCEANOPS_COPY_SUFFIX:-all}"
+RECORDS="$BUILD/integration-records"
+if [ "$SHARD" = all ]; then rm -rf "$RECORDS"; fi  # a run of every target: older shards' records go
+mkdir -p "$RECORDS"
+RECORD="$RECORDS/$SHARD.jsonl"
 rm -f "$RECORD"
-serve_simulator "$BUILD/sim.port" "$BUILD/simulator.log" --action-seconds 0.3 --status-lag 0.2 --record "$RECORD" --quiet
+serve_simulator "$BUILD/sim-$SHARD.port" "$BUILD/simulator-$SHARD.log" --action-seconds 0.3 --status-lag 0.2 --record "$RECORD" --quiet
 TOKEN="sim-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 render_template "$ROOT/tests/integration/integration_config.yml.template" \
   "$COLLECTION_COPY/tests/integration/integration_config.yml" \

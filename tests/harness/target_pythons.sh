@@ -6,7 +6,7 @@ install_get_pip_standin
 sync_copy
 TARGET_PYTHONS="${TARGET_PYTHONS:-3.9 3.10 3.11 3.12 3.13}"
 for version in $TARGET_PYTHONS; do
-  ln -sfn "$(python_binary "$version")" "$PYBIN_DIR/python$version"
+  link_python "$version" "$(python_binary "$version")"
 done
 cd "$COLLECTION_COPY" || exit 1
 for version in $TARGET_PYTHONS; do
