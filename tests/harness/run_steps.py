@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """make test and make check: run the harness steps, side by side where they can be, and time each one.
 
 A step starts once the steps it needs have passed and its lane is free. Steps in one lane run one after
@@ -8,7 +7,7 @@ own copy of the tree (OCEANOPS_COPY_SUFFIX) and, where it starts one, with its o
 port. Each step's output goes to build/steps/<step>.log and is printed once the step ends (in full when
 it failed). The summary gives each step's wall time; build/test-times.json keeps them.
 
-Usage: run_steps.py test|check [--list]
+Usage: python3 run_steps.py test|check [--list]
 """
 
 import json
@@ -153,8 +152,8 @@ def show_log(step, log_path):
     with open(log_path, 'rb') as handle:
         lines = handle.read().decode('utf-8', 'replace').splitlines()
     shown = lines if step.state == 'failed' else lines[-TAIL_LINES:]
-    print('== %s %s in %.0f s (log: %s%s)' % (step.name, step.state, step.seconds, os.path.relpath(log_path, ROOT),
-                                             '' if len(shown) == len(lines) else ', last %d lines' % len(shown)))
+    cut = '' if len(shown) == len(lines) else ', last %d lines' % len(shown)
+    print('== %s %s in %.0f s (log: %s%s)' % (step.name, step.state, step.seconds, os.path.relpath(log_path, ROOT), cut))
     print('\n'.join(shown), flush=True)
 
 

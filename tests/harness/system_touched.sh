@@ -3,7 +3,7 @@
 # or in commits not yet on the upstream branch (main's when there is none), or SYSTEM_TESTS="file ...".
 # make test runs them all.
 source "$(dirname "$0")/env.sh"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 if [ -z "${SYSTEM_TESTS:-}" ]; then
   base="$(git rev-parse -q --verify '@{upstream}' 2>/dev/null || git rev-parse -q --verify origin/main 2>/dev/null || true)"
   SYSTEM_TESTS="$( { git diff --name-only HEAD; git ls-files --others --exclude-standard;
@@ -14,7 +14,7 @@ if [ -z "$SYSTEM_TESTS" ]; then
   echo "no system test touched by the change (SYSTEM_TESTS=\"tests/system/test_x.py\" picks some; make test runs all)"
   exit 0
 fi
-echo "system tests touched: $(echo $SYSTEM_TESTS)"
+echo "system tests touched: ${SYSTEM_TESTS//$'\n'/ }"
 ensure_venv
 sync_copy
 cd "$COLLECTION_COPY" || exit 1
