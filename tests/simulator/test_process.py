@@ -15,7 +15,7 @@ def get(sim, path, **params):
     return requests.get(sim.base + path, params=params, headers=TOKEN, timeout=10)
 
 
-# How fast it starts is measured by make bench (scenario "simulator startup"), not asserted here.
+# How fast it starts is measured by make bench (the start-up section of docs/benchmark.md), not asserted here.
 def test_starts_serves_and_stops_on_sigterm(tmp_path):
     sim = SimProcess(tmp_path, '--quiet')
     try:
