@@ -12,6 +12,7 @@ Usage: python3 run_steps.py test|check [--list]
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +26,28 @@ LOGS = os.path.join(BUILD, 'steps')
 TAIL_LINES = 40  # printed of a passing step's log: enough for its summary lines
 
 
+# What each kind of step's log says about how many tests ran, for the summary: the count of matching lines,
+# the number in the last match, or the sum of the numbers (ansible-test units runs pytest twice).
+TEST_COUNTS = (
+    ('sanity tests', re.compile(r'^Running sanity test "'), 'lines'),
+    ('integration targets', re.compile(r'^Running (\S+) integration test role'), 'lines'),
+    ('tests', re.compile(r'^\S+: (\d+) tests, none skipped'), 'number'),
+    ('checks', re.compile(r'^ecosystem: (\d+) passed'), 'number'),
+    ('tests', re.compile(r'^=* ?(\d+) passed'), 'sum'),
+)
+
+
+def count_tests(lines):
+    """'N <what>' from a step's log, or '' when it says nothing countable."""
+    for label, pattern, how in TEST_COUNTS:
+        found = [match for match in (pattern.search(line) for line in lines) if match]
+        if found:
+            numbers = [int(match.group(1)) for match in found] if how != 'lines' else []
+            total = {'lines': len(found), 'number': numbers[-1] if numbers else 0, 'sum': sum(numbers)}[how]
+            return '%d %s' % (total, label)
+    return ''
+
+
 class Step:
     def __init__(self, name, command, lane, needs=(), env=None):
         self.name, self.command, self.lane, self.needs = name, command, lane, tuple(needs)
@@ -32,6 +55,7 @@ class Step:
         self.env.setdefault('OCEANOPS_COPY_SUFFIX', name)
         self.state = 'waiting'  # then running, passed, failed or skipped (a step it needs failed)
         self.seconds = None
+        self.counted = ''  # how many tests its log says ran
 
 
 def harness(script, *args):
@@ -151,6 +175,7 @@ class Runner:
 def show_log(step, log_path):
     with open(log_path, 'rb') as handle:
         lines = handle.read().decode('utf-8', 'replace').splitlines()
+    step.counted = count_tests(lines)
     shown = lines if step.state == 'failed' else lines[-TAIL_LINES:]
     cut = '' if len(shown) == len(lines) else ', last %d lines' % len(shown)
     print('== %s %s in %.0f s (log: %s%s)' % (step.name, step.state, step.seconds, os.path.relpath(log_path, ROOT), cut))
@@ -161,10 +186,10 @@ def summary(target, steps, wall):
     print('== make %s: step times (wall clock, steps overlap)' % target)
     for step in steps:
         seconds = '%6.0f s' % step.seconds if step.seconds is not None else '       -'
-        print('  %-8s %-16s %s' % (step.state, step.name, seconds))
+        print('  %-8s %-16s %s  %s' % (step.state, step.name, seconds, step.counted))
     print('  total wall time %.0f s (%.1f min)' % (wall, wall / 60.0))
     record = dict(target=target, wall_seconds=round(wall, 1),
-                  steps=[dict(name=s.name, state=s.state, lane=s.lane,
+                  steps=[dict(name=s.name, state=s.state, lane=s.lane, tests=s.counted,
                               seconds=None if s.seconds is None else round(s.seconds, 1)) for s in steps])
     with open(os.path.join(BUILD, '%s-times.json' % target), 'w') as handle:
         json.dump(record, handle, indent=2)
