@@ -301,9 +301,8 @@ def wait_out_others(client, waiter, droplet_id, busy, deadline, busy_since):
     ``busy.finished`` are actions that ended since the plan: only their effect is waited for.
     """
     running = busy.running
-    if busy.finished:
-        droplet = read_droplet(client, droplet_id, "waiting for someone else's action")
-        return after_status_lag(client, waiter, droplet, busy.finished, deadline)
+    if busy.finished:  # nothing to wait for: a read to plan from, so a Droplet gone fails as a plan's read does
+        return after_status_lag(client, waiter, find_droplet(client, droplet_id), busy.finished, deadline)
     if not running:
         running = [action for action in recent_actions(client, droplet_id) if action.get('status') == IN_PROGRESS]
     if not running:
