@@ -82,7 +82,7 @@ def find_droplet(client, droplet_id=None, droplet_name=None):
 
 
 def read_for_plan(client, droplet_id=None, droplet_name=None, deadline=None, shared=True):
-    """(the Droplet to plan from, the server time of that read or None, the local wall time a shared
+    """(the Droplet to plan from, the server time of that read or None, the local (monotonic) time a shared
     page's answer was in, else 0.0): start_action takes the last two as ``plan_read_at`` and ``look_after``.
 
     Alone: find_droplet, one request. In a crowd of processes on one token, a Droplet given by id
@@ -242,7 +242,7 @@ def look_before_post(client, droplet_id, deadline, since=None, not_before=0.0):
     newest, and what it lists is what existed before our POST.
     That page must reach back to ``since`` (the plan's read): if every action on it is newer and more
     follow, the Droplet's own list is read instead. ``not_before``: the shared page must be read after
-    this (local wall time), e.g. after the page the plan came from.
+    this (local monotonic time), e.g. after the page the plan came from.
     """
     coordinator = getattr(client, 'coordinator', None)
     if coordinator is not None and coordinator.crowded():

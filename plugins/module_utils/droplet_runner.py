@@ -56,7 +56,7 @@ class SingleDropletRun(TaskRun):
         self.view = None
         self.steps = []
         self.plan_read_at = None  # server time (epoch) of the read the plan was made from
-        self.look_after = 0.0  # a plan from a shared page: the look before the POST must be newer (wall time)
+        self.look_after = 0.0  # a plan from a shared page: the look before the POST must be newer (monotonic)
         self.seen_since_plan = set()  # others' actions since a plan that a new plan has taken into account
         self.refused = False  # the API refused an action for the Droplet's state once: planned again
 

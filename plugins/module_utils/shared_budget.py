@@ -137,7 +137,7 @@ class RequestBudget:
     """
 
     def __init__(self, directory, key, per_minute=BUDGET_PER_MINUTE, per_hour=BUDGET_PER_HOUR,
-                 clock=time.time, sleep=time.sleep):
+                 clock=time.monotonic, sleep=time.sleep):
         self.path = os.path.join(directory, key + '.budget')
         self.per_minute = per_minute
         self.per_hour = per_hour
@@ -245,7 +245,7 @@ def _fresh_state(state, now):
                      pids=dict((str(int(k)), float(v)) for k, v in state.get('pids', {}).items()))
     except (TypeError, ValueError, AttributeError):
         fresh = empty
-    if fresh['last'] > now + 3600 or fresh['hold_until'] > now + 3600:  # the wall clock went back
+    if fresh['last'] > now + 3600 or fresh['hold_until'] > now + 3600:  # written before a reboot reset the clock
         fresh = empty
     fresh['sec'] = dict((k, v) for k, v in fresh['sec'].items() if int(k) > int(now) - MINUTE_SLOTS)
     fresh['min'] = dict((k, v) for k, v in fresh['min'].items() if int(k) > int(now // 60) - HOUR_SLOTS)
@@ -270,7 +270,7 @@ class SharedReads:
     a holder that hangs is waited for at most ``max_wait`` seconds, then the waiter reads itself.
     """
 
-    def __init__(self, directory, key, clock=time.time, sleep=time.sleep):
+    def __init__(self, directory, key, clock=time.monotonic, sleep=time.sleep):
         self.directory = directory
         self.key = key
         self._clock = clock
@@ -278,11 +278,13 @@ class SharedReads:
         self.reads = 0  # results read from the API by this process
         self.hits = 0  # results another process (or an earlier round) read for us
         self.lease_timeouts = 0
-        self.answered_at = None  # wall time the result last returned was complete (its reply was in)
-        self.read_at = None  # wall time the request behind the result last returned was sent
+        self.answered_at = None  # when the result last returned was complete (its reply was in)
+        self.read_at = None  # when the request behind the result last returned was sent
 
     def read(self, name, fetch, max_age, not_before=0.0, max_wait=LEASE_MAX_WAIT):
-        """A result of ``fetch()`` at most ``max_age`` s old and read after ``not_before`` (wall time)."""
+        """A result of ``fetch()`` at most ``max_age`` s old and read after ``not_before``. Ages are on the
+        monotonic clock, one for every process on this machine: a wall clock step (NTP, a resumed VM) would make
+        old pages look new. A result stored later than now (a negative age) is stale."""
         base = os.path.join(self.directory, '%s.%s' % (self.key, name))
         fd = open_private(base + '.lease')
         try:
@@ -291,7 +293,7 @@ class SharedReads:
                 return self._fetch(fetch)
             stored = _load_result(base + '.json')
             now = self._clock()
-            if stored is not None and stored['at'] >= not_before and now - stored['at'] <= max_age:
+            if stored is not None and stored['at'] >= not_before and 0.0 <= now - stored['at'] <= max_age:
                 self.hits += 1
                 self.answered_at, self.read_at = stored.get('answered', stored['at']), stored['at']
                 return stored['value']
@@ -376,15 +378,13 @@ class Coordinator:
     its intervals by ``poll_factor()`` and reads pages of GET /v2/actions through ``actions_page``.
     """
 
-    def __init__(self, schedule=None, budget=None, reads=None, clock=time.monotonic, wall_clock=time.time, log=None,
-                 changes=None):
+    def __init__(self, schedule=None, budget=None, reads=None, clock=time.monotonic, log=None, changes=None):
         self.schedule = schedule or AdaptiveSchedule(clock=clock)
         self.budget = budget
         self.reads = reads
         self.changes = changes  # RecentChanges: which Droplets our processes changed, and when
         self.note = None  # why the shared directory is not used, if it is not
         self._clock = clock
-        self._wall_clock = wall_clock
         self._log = log
         self._local = threading.local()  # .shared_read: this thread is reading for every fork
         self.crowd_size = 1  # processes on this budget, this one included, when crowded() last looked
@@ -443,11 +443,12 @@ class Coordinator:
                                                  SHARED_ROUND_SECONDS_PER_PROCESS * self.crowd_size))
 
     def now(self):
-        """Wall time, as written in shared results (monotonic clocks may differ between processes)."""
-        return self._wall_clock()
+        """The time shared results are stamped with: the monotonic clock, the same in every process on this
+        machine and never stepped back (a wall clock is; a local age measured on it could be negative)."""
+        return self._clock()
 
     def answered_at(self):
-        """When the latest shared result this process used had its answer in (wall time): anything
+        """When the latest shared result this process used had its answer in (see now()): anything
         read after that shows the world after what that result showed. Now, if none."""
         if self.reads is None or self.reads.answered_at is None:
             return self.now()
@@ -490,7 +491,7 @@ class Coordinator:
             self.off('the record of our changes failed: %s' % error)
 
     def read_at(self):
-        """When the request behind the latest shared result this process used was sent (wall time): that
+        """When the request behind the latest shared result this process used was sent (see now()): that
         result shows nothing that began later. Now, if none."""
         if self.reads is None or self.reads.read_at is None:
             return self.now()

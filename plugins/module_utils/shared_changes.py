@@ -10,8 +10,8 @@ could find a page of ``GET /v2/droplets`` read before the first task's action, s
 until the effect showed marks it settled at that moment. A page read (its request sent) before that
 moment, or while an action may still run, is not planned from: the task reads the Droplet itself.
 
-``<key>.changes`` holds ``{droplet id: wall time settled, or minus the wall time an action of ours was
-accepted, while it may run}``; ids and times only. Entries older than STALE_SECONDS are dropped: by then
+``<key>.changes`` holds ``{droplet id: time settled, or minus the time an action of ours was accepted, while
+it may run}``, on the monotonic clock (the same for every process on the machine, positive, never stepped back); ids and times only. Entries older than STALE_SECONDS are dropped: by then
 any page a plan may use was read long after. Errors are the caller's to handle (the coordinator turns
 sharing off).
 """
@@ -30,7 +30,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.private_files im
 class RecentChanges:
     """The record of one token's Droplets changed by this controller's processes (see the module's docstring)."""
 
-    def __init__(self, directory, key, clock=time.time):
+    def __init__(self, directory, key, clock=time.monotonic):
         self.path = os.path.join(directory, key + '.changes')
         self._clock = clock
 
@@ -43,7 +43,7 @@ class RecentChanges:
         self._mark(droplet_ids, self._clock())
 
     def changed_since(self, droplet_id, read_at):
-        """True if a page whose request was sent at ``read_at`` (wall time) may predate our own change."""
+        """True if a page whose request was sent at ``read_at`` (monotonic) may predate our own change."""
         with locked_file(self.path) as fd:
             value = read_json(fd).get(str(droplet_id))
         if not isinstance(value, (int, float)):

@@ -224,6 +224,24 @@ def test_a_result_read_before_not_before_is_not_used(shared_dir, clock):
     assert first.read('p1', lambda: {'n': 2}, max_age=10, not_before=clock.now - 0.5) == {'n': 2}
 
 
+def test_a_result_stored_later_than_now_is_stale_not_fresh(shared_dir, clock):
+    # A negative age: the clock went back (or the result is another boot's). It must not look 25 s fresher.
+    first = reader(shared_dir, clock)
+    first.read('p1', lambda: {'n': 1}, max_age=20)
+    clock.now -= 25
+    assert first.read('p1', lambda: {'n': 2}, max_age=20) == {'n': 2}
+
+
+def test_every_local_age_is_measured_on_the_monotonic_clock(tmp_path):
+    # A wall clock step (NTP, a resumed VM) made pages 25 s old look fresh and the budget sleep 300 s.
+    coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')})
+    assert coordinator.budget._clock is time.monotonic
+    assert coordinator.reads._clock is time.monotonic
+    assert coordinator.changes._clock is time.monotonic
+    assert coordinator.now() <= time.monotonic()
+    assert coordinator.now() >= time.monotonic() - 60
+
+
 def test_a_hung_lease_holder_is_waited_for_at_most_max_wait(shared_dir, clock):
     key = budget_key(URL, TOKEN)
     with locked_file(os.path.join(shared_dir, key + '.p1.lease')):  # someone else holds it
@@ -440,7 +458,7 @@ def test_waiter_reads_one_action_from_the_shared_list_and_keeps_its_other_fields
     shared_page = dict(actions=[dict(id=5, status='completed', type='power_off', resource_id=9)], links=dict(pages={}))
     client = FakeClient()
     client.coordinator = Coordinator(budget=RecordingBudget(), reads=SharedReadsStub({'actions-p1': shared_page}),
-                                     clock=clock, wall_clock=clock)
+                                     clock=clock)
     started = dict(id=5, status='in-progress', type='power_off', resource_id=9, region_slug='nyc3')
     final = Waiter(client, clock=clock, sleep=clock.sleep).action(started, clock.now + 60)
     assert final == dict(started, status='completed')
@@ -465,7 +483,7 @@ def shared_waiter(clock, pages, routes=None):
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     client = FakeClient(routes)
     reads = SharedReadsStub(pages)
-    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reads, clock=clock, wall_clock=clock)
+    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reads, clock=clock)
     return Waiter(client, clock=clock, sleep=clock.sleep), client, reads
 
 
@@ -527,8 +545,7 @@ def test_a_shared_page_from_before_the_wait_is_no_news_and_not_read_again_for_on
     read_at = clock.now
     clock.now += 0.2
     client = FakeClient({'/v2/actions': lambda params: dict(actions=[dict(id=5, status='completed')])})
-    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reader(shared_dir, clock), clock=clock,
-                                     wall_clock=clock)
+    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reader(shared_dir, clock), clock=clock)
     final = Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 60)
     assert final['status'] == 'completed'
     # Not read at the first poll (0.5 s in): only once the other fork's page was a round (2 s) old.
@@ -598,7 +615,7 @@ def test_a_lone_task_polls_its_own_action_even_with_the_shared_directory(clock):
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     client = FakeClient({'/v2/actions/5': dict(action=dict(id=5, status='completed'))})
     reads = SharedReadsStub({})
-    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock, wall_clock=clock)
+    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock)
     waiter = Waiter(client, clock=clock, sleep=clock.sleep)
     assert waiter.action(dict(id=5, status='in-progress'), clock.now + 60)['status'] == 'completed'
     assert [call[1] for call in client.calls] == ['/v2/actions/5'] and reads.asked == []
@@ -642,7 +659,7 @@ def test_a_lone_fleet_wait_reads_the_list_itself_and_keeps_every_field(clock):
     listed = dict(actions=[dict(id=5, status='completed', region_slug='nyc3')], links=dict(pages={}))
     client = FakeClient({'/v2/actions': listed})
     reads = SharedReadsStub({})
-    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock, wall_clock=clock)
+    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock)
     finals = Waiter(client, clock=clock, sleep=clock.sleep).actions([dict(id=5, status='in-progress')], clock.now + 60)
     assert finals[5]['region_slug'] == 'nyc3' and reads.asked == []
 
