@@ -20,18 +20,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
+import errno
+import math
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
-    STALE_SECONDS, locked_file, read_json, write_json)
+    STALE_SECONDS, Corrupt, PrivateDirectory, read_json, write_json)
 
 
 class RecentChanges:
     """The record of one token's Droplets changed by this controller's processes (see the module's docstring)."""
 
     def __init__(self, directory, key, clock=time.monotonic):
-        self.path = os.path.join(directory, key + '.changes')
+        self.directory = directory if isinstance(directory, PrivateDirectory) else PrivateDirectory(directory)
+        self.name = key + '.changes'
         self._clock = clock
 
     def changing(self, droplet_ids):
@@ -44,18 +46,25 @@ class RecentChanges:
 
     def changed_since(self, droplet_id, read_at):
         """True if a page whose request was sent at ``read_at`` (monotonic) may predate our own change."""
-        with locked_file(self.path) as fd:
-            value = read_json(fd).get(str(droplet_id))
-        if not isinstance(value, (int, float)):
+        with self.directory.locked(self.name) as fd:
+            value = _known(read_json(fd)).get(str(droplet_id))
+        if value is None:
             return False
         return value < 0 or value >= read_at
 
     def _mark(self, droplet_ids, value):
-        with locked_file(self.path) as fd:
+        with self.directory.locked(self.name) as fd:
             now = self._clock()
-            known = dict((key, when) for key, when in read_json(fd).items()
-                         if isinstance(when, (int, float)) and now - abs(when) < STALE_SECONDS)
+            known = dict((key, when) for key, when in _known(read_json(fd)).items() if now - abs(when) < STALE_SECONDS)
             for droplet_id in droplet_ids:
                 if droplet_id is not None:
                     known[str(droplet_id)] = value
             write_json(fd, known)
+
+
+def _known(data):
+    """The record as written: Droplet ids and finite times. Corrupt (sharing goes off) if anything else."""
+    for key, when in data.items():
+        if not key.isdigit() or isinstance(when, bool) or not isinstance(when, (int, float)) or not math.isfinite(when):
+            raise Corrupt(errno.EINVAL, 'the record of our changes holds a value we never write')
+    return data
