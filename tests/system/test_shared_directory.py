@@ -1,9 +1,9 @@
 """The private directory with the real module (issue 17): a stopped holder, a directory that is not ours."""
 
-import multiprocessing
 import os
 import signal
-import time
+import subprocess
+import sys
 
 from ansible.module_utils.common import warnings as ansible_warnings
 
@@ -13,10 +13,13 @@ from hostile_checks import run_in_subprocess
 from module_call import TOKEN, run
 
 
-def _hold_forever(path, name, ready):
-    with PrivateDirectory(path).locked(name):
-        ready.set()
-        time.sleep(600)
+# A process of its own (not a fork: this one runs the simulator's threads) that takes the lock and says so.
+HOLDER = (
+    'import sys, time\n'
+    'from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import PrivateDirectory\n'
+    'with PrivateDirectory(sys.argv[1]).locked(sys.argv[2]):\n'
+    '    print("ready", flush=True)\n'
+    '    time.sleep(600)\n')
 
 
 def test_a_stopped_holder_of_the_budget_lock_does_not_keep_a_task_past_its_deadline(sim, tmp_path, monkeypatch):
@@ -26,17 +29,16 @@ def test_a_stopped_holder_of_the_budget_lock_does_not_keep_a_task_past_its_deadl
     monkeypatch.setenv('OCEANOPS_SHARED_DIR', path)
     PrivateDirectory(path).close()
     droplet_id = sim.seed(count=1)[0]['id']
-    context = multiprocessing.get_context('fork')
-    ready = context.Event()
-    holder = context.Process(target=_hold_forever, args=(path, budget_key(sim.base, TOKEN) + '.budget', ready))
-    holder.start()
+    holder = subprocess.Popen([sys.executable, '-c', HOLDER, path, budget_key(sim.base, TOKEN) + '.budget'],
+                              stdout=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
     try:
-        assert ready.wait(30), 'the holder never took the lock'
+        assert holder.stdout.readline().strip() == b'ready', 'the holder never took the lock'
         os.kill(holder.pid, signal.SIGSTOP)
         failed, result = run_in_subprocess(sim, droplet_id=droplet_id, type='power_off', wait_timeout=5, timeout=5)[:2]
     finally:
-        os.kill(holder.pid, signal.SIGKILL)
-        holder.join(30)
+        holder.kill()
+        holder.wait(30)
+        holder.stdout.close()
     assert not failed and result['changed'], result['msg']
     assert sim.stats()['actions'][str(droplet_id)] == {'power_off': 1}
 

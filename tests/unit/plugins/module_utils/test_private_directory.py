@@ -126,34 +126,32 @@ def test_a_result_that_is_a_symbolic_link_is_not_read_and_sharing_goes_off(tmp_p
     assert not coordinator.shared() and len(warnings) == 1
 
 
-def test_a_result_larger_than_the_cap_is_not_read(tmp_path):
-    path = str(tmp_path / 'shared')
-    warnings = []
+def with_file(tmp_path, name, content):
+    """(a coordinator on a directory where ``name`` holds ``content``, the warnings it gives)."""
+    path, warnings = str(tmp_path / 'shared'), []
     coordinator = shared(path, warnings)
-    with open(os.path.join(path, KEY + '.actions-p1.json'), 'w') as handle:
-        handle.write('{"at": 1, "value": "%s"}' % ('x' * (MAX_FILE_BYTES + 1)))
+    with open(os.path.join(path, KEY + name), 'w') as handle:
+        handle.write(content)
+    return coordinator, warnings
+
+
+def test_a_result_larger_than_the_cap_is_not_read(tmp_path):
+    coordinator, warnings = with_file(tmp_path, '.actions-p1.json',
+                                      '{"at": 1, "value": "%s"}' % ('x' * (MAX_FILE_BYTES + 1)))
     assert coordinator.actions_page(1, lambda: dict(actions=[]), 2, 0.0) == dict(actions=[])
     assert not coordinator.shared() and 'larger' in warnings[0]
 
 
 @pytest.mark.parametrize('value', ['Infinity', 'NaN', '1e400', '"garbage"'])
 def test_a_corrupt_time_in_a_result_turns_sharing_off_not_a_traceback(tmp_path, value):
-    path = str(tmp_path / 'shared')
-    warnings = []
-    coordinator = shared(path, warnings)
-    with open(os.path.join(path, KEY + '.actions-p1.json'), 'w') as handle:
-        handle.write('{"at": %s, "value": {"actions": []}}' % value)
+    coordinator, warnings = with_file(tmp_path, '.actions-p1.json', '{"at": %s, "value": {"actions": []}}' % value)
     assert coordinator.actions_page(1, lambda: dict(actions=[dict(id=2)]), 2, 0.0) == dict(actions=[dict(id=2)])
     assert not coordinator.shared() and len(warnings) == 1
 
 
 @pytest.mark.parametrize('record', ['{"101": Infinity}', '{"101": "x"}', '{"../x": 1}', '[]'])
 def test_a_corrupt_record_of_our_changes_turns_sharing_off_not_a_traceback(tmp_path, record):
-    path = str(tmp_path / 'shared')
-    warnings = []
-    coordinator = shared(path, warnings)
-    with open(os.path.join(path, KEY + '.changes'), 'w') as handle:
-        handle.write(record)
+    coordinator, warnings = with_file(tmp_path, '.changes', record)
     assert coordinator.page_predates_ours(101, time.monotonic()) is True  # cannot be told: not planned from
     assert not coordinator.shared() and len(warnings) == 1
 
