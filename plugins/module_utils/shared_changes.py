@@ -11,8 +11,9 @@ until the effect showed marks it settled at that moment. A page read (its reques
 moment, or while an action may still run, is not planned from: the task reads the Droplet itself.
 
 ``<key>.changes`` holds ``{droplet id: time settled, or minus the time an action of ours was accepted, while
-it may run}``, on the monotonic clock (the same for every process on the machine, positive, never stepped back); ids and times only. Entries older than STALE_SECONDS are dropped: by then
-any page a plan may use was read long after. Errors are the caller's to handle (the coordinator turns
+it may run}``, on the monotonic clock (the same for every process on the machine, positive, never stepped
+back); ids and times only. Entries older than STALE_SECONDS are dropped: by then any page a plan may use
+was read long after. Errors are the caller's to handle (the coordinator turns
 sharing off).
 """
 

@@ -48,8 +48,8 @@ def test_after_a_guest_shutdown_with_no_action_power_on_in_a_crowd_powers_on_as_
 
 
 @pytest.mark.parametrize('action_type', ['power_on', 'power_off'])
-def test_a_page_read_in_the_status_lag_of_someone_elses_power_off_changes_no_result(sim, tmp_path, monkeypatch,
-                                                                                     action_type):
+def test_a_page_read_in_the_status_lag_of_someone_elses_power_off_changes_no_result(
+        sim, tmp_path, monkeypatch, action_type):
     filler, in_crowd, alone = [droplet['id'] for droplet in sim.seed(count=3)]
     member = crowd(sim, tmp_path, monkeypatch)
     try:
