@@ -75,7 +75,8 @@ class DigitalOceanModule:
                 COLLECTION_VERSION, ANSIBLE_VERSION, platform.python_version()))
         # Forks on this controller with the same token share a request budget and poll rounds.
         self.client.coordinator = coordinator_for(self.params['api_url'], self.params['api_token'],
-                                                  shared=self.params['shared_budget'], log=self.module.debug)
+                                                  shared=self.params['shared_budget'], log=self.module.debug,
+                                                  warn=self.module.warn)
         self.report.on_accepted = lambda actions: self.client.coordinator.changing(a.get('resource_id') for a in actions)
         self.waiter = Waiter(self.client)
         self.deadline = self.waiter.deadline_after(self.params['wait_timeout'])

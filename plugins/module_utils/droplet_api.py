@@ -16,6 +16,8 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.retry import pol
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout, shared_droplet
 
 PENDING_EVENT = 'pending event'
+# What the API's 422 says when the Droplet is already in the state asked for (see docs/simulator.md's ledger).
+STATE_REFUSAL = 'already'
 # How many of a Droplet's newest actions are read before a POST: what existed then is never ours.
 RECENT_ACTIONS = 20
 # How long a POST that got no usable answer may take to show up as an action, at most. A 504 from a
@@ -26,6 +28,17 @@ RECONCILE_WINDOW_SECONDS = 15.0
 SHARED_PLAN_MAX_AGE = 20.0
 # How long a Droplet's status may lag someone else's completed action before we decide on what it shows.
 STATUS_LAG_GRACE_SECONDS = 15.0
+
+
+class StateRefused(Exception):
+    """A 422 refusing the action for the Droplet's state ("Droplet is already powered off."): the plan was made
+    from a state that is gone (a guest shutdown, someone else's quick action, a status that lagged). Not a
+    failure the first time: the runner reads the Droplet again and plans once more (``after_refusal``)."""
+
+    def __init__(self, droplet_id, error):
+        super().__init__(error.message)
+        self.droplet_id = droplet_id
+        self.error = error
 
 
 class Busy(Exception):
@@ -46,6 +59,10 @@ def droplet_path(droplet_id):
     return '/v2/droplets/%s' % droplet_id
 
 
+def not_found(droplet_id, error):
+    return 'Droplet %s was not found (HTTP 404, request_id %s)' % (droplet_id, error.request_id)
+
+
 def find_droplet(client, droplet_id=None, droplet_name=None):
     """The one Droplet the user means, by id or by exact name (the API's name filter, not a scan)."""
     if droplet_id is not None:
@@ -53,7 +70,7 @@ def find_droplet(client, droplet_id=None, droplet_name=None):
             return client.get(droplet_path(droplet_id), expect='droplet')
         except DigitalOceanAPIError as error:
             if error.status == 404:
-                raise Refused('Droplet %s was not found (HTTP 404, request_id %s)' % (droplet_id, error.request_id))
+                raise Refused(not_found(droplet_id, error))
             raise
     matches = list(client.paginate('/v2/droplets', 'droplets', params=dict(name=droplet_name)))
     if not matches:
@@ -65,7 +82,7 @@ def find_droplet(client, droplet_id=None, droplet_name=None):
 
 
 def read_for_plan(client, droplet_id=None, droplet_name=None, deadline=None, shared=True):
-    """(the Droplet to plan from, the server time of that read or None, the local wall time a shared
+    """(the Droplet to plan from, the server time of that read or None, the local (monotonic) time a shared
     page's answer was in, else 0.0): start_action takes the last two as ``plan_read_at`` and ``look_after``.
 
     Alone: find_droplet, one request. In a crowd of processes on one token, a Droplet given by id
@@ -102,6 +119,13 @@ def recent_actions(client, droplet_id):
 
 def is_pending_event(error):
     return error.status == 422 and PENDING_EVENT in (error.api_message or '').lower()
+
+
+def is_state_refusal(error):
+    """A 422 saying the Droplet already is as asked ("already powered off", "already powered on", "already this
+    size"): the state changed since the plan's read."""
+    message = (error.api_message or '').lower()
+    return error.status == 422 and not is_pending_event(error) and STATE_REFUSAL in message
 
 
 class ActionMarker:
@@ -145,36 +169,22 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
     is the POST sent once more, and never a third time. ``plan_read_at`` (epoch seconds, for types
     with an "already done" rule): an action someone else started since the plan read the Droplet may
     have reached the state already, so Busy is raised to plan again (``finished`` holds them; ids in
-    ``seen`` were planned again for already). ``look_after``: the local wall time the plan's shared page
-    was answered; a shared look before the POST must be newer, or it could miss what happened between.
+    ``seen`` were planned again for already). ``look_after``: the local time a shared page the plan came
+    from was answered; a shared look before the POST must be newer, or it could miss what happened between.
+    A 422 refusing the action for the Droplet's state raises StateRefused; a 404, Refused (not found).
     """
     path = droplet_path(droplet_id) + '/actions'
     for attempt in (1, 2):
         if marker is None or attempt == 2:
-            if attempt == 2:  # before a resend only a fresh look will do: a shared page may predate the late apply
-                before = listed = recent_actions(client, droplet_id)
-            else:
-                before, listed = look_before_post(client, droplet_id, deadline, since=plan_read_at,
-                                                  not_before=look_after)
-            late = _new_of_type(before, body['type'], marker) if marker is not None else None
+            late, marker = _look_before(client, droplet_id, body['type'], deadline, marker, plan_read_at, seen,
+                                        look_after)
             if late is not None:  # our first POST was applied after the window after all
                 report.accepted(late)
                 return late
-            running = [action for action in before if action.get('status') == IN_PROGRESS]
-            if running:
-                raise Busy(droplet_id, running)
-            since_plan = [a for a in before if plan_read_at is not None and a.get('id') not in seen
-                          and _since(a, plan_read_at)]
-            if since_plan:
-                raise Busy(droplet_id, [], finished=since_plan)
-            marker = marker or ActionMarker(listed)
         try:
             action = client.post(path, body, expect='action')
         except DigitalOceanAPIError as error:
-            if is_pending_event(error):
-                raise Busy(droplet_id, [])
-            if not error.outcome_unknown:
-                raise
+            _raise_unless_unknown(error, droplet_id)
             action = look_for_ours(client, waiter, droplet_id, body['type'], marker, deadline)
             if action is None:
                 if attempt == 2 or waiter.clock() >= deadline:
@@ -188,6 +198,41 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
         return action
 
 
+def _look_before(client, droplet_id, action_type, deadline, marker, plan_read_at, seen, look_after):
+    """(our late action found, or None; the marker) from a look at the Droplet's actions before a POST.
+    Busy if someone else's action runs, or ran since the plan's read (or, for a plan from a shared page,
+    ended so shortly before it that the page may show the status from before: STATUS_LAG_GRACE_SECONDS)."""
+    if marker is not None:  # before a resend only a fresh look will do: a shared page may predate the late apply
+        before = listed = recent_actions(client, droplet_id)
+    else:
+        before, listed = look_before_post(client, droplet_id, deadline, since=plan_read_at, not_before=look_after)
+    late = _new_of_type(before, action_type, marker) if marker is not None else None
+    if late is not None:
+        return late, marker
+    running = [action for action in before if action.get('status') == IN_PROGRESS]
+    if running:
+        raise Busy(droplet_id, running)
+    lag = STATUS_LAG_GRACE_SECONDS if look_after else 0.0
+    since_plan = [a for a in before if plan_read_at is not None and a.get('id') not in seen
+                  and (_since(a, plan_read_at) or _lagging(a, plan_read_at - lag))]
+    if since_plan:
+        raise Busy(droplet_id, [], finished=since_plan)
+    return None, marker or ActionMarker(listed)
+
+
+def _raise_unless_unknown(error, droplet_id):
+    """A POST's error: Busy, StateRefused or Refused for what a new plan or the user must handle; returns only
+    when the outcome is unknown (the action may have been applied)."""
+    if is_pending_event(error):
+        raise Busy(droplet_id, [])
+    if is_state_refusal(error):
+        raise StateRefused(droplet_id, error)
+    if error.status == 404:
+        raise Refused(not_found(droplet_id, error))
+    if not error.outcome_unknown:
+        raise error
+
+
 def look_before_post(client, droplet_id, deadline, since=None, not_before=0.0):
     """(the Droplet's actions, every action listed) as they are just before a POST.
 
@@ -197,7 +242,7 @@ def look_before_post(client, droplet_id, deadline, since=None, not_before=0.0):
     newest, and what it lists is what existed before our POST.
     That page must reach back to ``since`` (the plan's read): if every action on it is newer and more
     follow, the Droplet's own list is read instead. ``not_before``: the shared page must be read after
-    this (local wall time), e.g. after the page the plan came from.
+    this (local monotonic time), e.g. after the page the plan came from.
     """
     coordinator = getattr(client, 'coordinator', None)
     if coordinator is not None and coordinator.crowded():
@@ -211,13 +256,6 @@ def look_before_post(client, droplet_id, deadline, since=None, not_before=0.0):
     return before, before
 
 
-def activity_since(client, droplet_id, deadline, read_at, look_after):
-    """The Droplet's actions that run now, or started or ended since ``read_at`` (as look_before_post sees
-    them): a plan from a shared page that found nothing to do is only trusted when there are none."""
-    before = look_before_post(client, droplet_id, deadline, since=read_at, not_before=look_after)[0]
-    return [action for action in before if action.get('status') == IN_PROGRESS or _since(action, read_at)]
-
-
 def _reaches_back(page, since):
     """True if the page (newest first) lists every action started at or after ``since``."""
     if not ((page.get('links') or {}).get('pages') or {}).get('next'):
@@ -229,6 +267,13 @@ def _since(action, read_at):
     """Started, or ended, after the read the plan was made from: that read may not show its effect."""
     started, completed = epoch(action.get('started_at')), epoch(action.get('completed_at'))
     return (started or 0) >= read_at or (completed is not None and completed > read_at)
+
+
+def _lagging(action, since):
+    """A completed action that changes the status and ended after ``since``: the status may not show it yet."""
+    completed = epoch(action.get('completed_at'))
+    return (action.get('status') == 'completed' and completed is not None and completed > since
+            and getattr(ACTION_TYPES.get(action.get('type')), 'status_after', None) is not None)
 
 
 def _new_of_type(actions, action_type, marker):
@@ -256,9 +301,8 @@ def wait_out_others(client, waiter, droplet_id, busy, deadline, busy_since):
     ``busy.finished`` are actions that ended since the plan: only their effect is waited for.
     """
     running = busy.running
-    if busy.finished:
-        droplet = read_droplet(client, droplet_id, "waiting for someone else's action")
-        return after_status_lag(client, waiter, droplet, busy.finished, deadline)
+    if busy.finished:  # nothing to wait for: a read to plan from, so a Droplet gone fails as a plan's read does
+        return after_status_lag(client, waiter, find_droplet(client, droplet_id), busy.finished, deadline)
     if not running:
         running = [action for action in recent_actions(client, droplet_id) if action.get('status') == IN_PROGRESS]
     if not running:
@@ -271,6 +315,19 @@ def wait_out_others(client, waiter, droplet_id, busy, deadline, busy_since):
     finished = waiter.actions(running, deadline, whose="someone else's")
     droplet = read_droplet(client, droplet_id, "waiting for someone else's action")
     return after_status_lag(client, waiter, droplet, finished.values(), deadline)
+
+
+def after_refusal(client, waiter, droplet_id, deadline):
+    """The Droplet to plan again from after the API refused an action for its state: read it (not found fails
+    as a lone task does), and if a status-changing action ended in the last STATUS_LAG_GRACE_SECONDS, wait
+    for the status to show it, as after waiting for someone else's action."""
+    droplet = find_droplet(client, droplet_id)
+    now = getattr(client, 'server_time', None)
+    if now is None:
+        return droplet
+    lagging = [action for action in recent_actions(client, droplet_id)
+               if _lagging(action, now - STATUS_LAG_GRACE_SECONDS)]
+    return after_status_lag(client, waiter, droplet, lagging, deadline)
 
 
 def after_status_lag(client, waiter, droplet, finished, deadline):

@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, before_state
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    Busy, activity_since, find_droplet, read_for_plan, recent_actions, start_action, wait_out_others)
+    Busy, StateRefused, after_refusal, find_droplet, read_for_plan, recent_actions, start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import DropletView
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, DropletGone, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_run import TaskRun
@@ -56,8 +56,9 @@ class SingleDropletRun(TaskRun):
         self.view = None
         self.steps = []
         self.plan_read_at = None  # server time (epoch) of the read the plan was made from
-        self.look_after = 0.0  # a plan from a shared page: the look before the POST must be newer (wall time)
+        self.look_after = 0.0  # a plan from a shared page: the look before the POST must be newer (monotonic)
         self.seen_since_plan = set()  # others' actions since a plan that a new plan has taken into account
+        self.refused = False  # the API refused an action for the Droplet's state once: planned again
 
     # -- plan ---------------------------------------------------------------------------------------
     def plan(self, droplet=None):
@@ -74,10 +75,10 @@ class SingleDropletRun(TaskRun):
         before, after = before_state(self.view, self.requested)
         self.report.fields['diff'] = dict(before=before, after=after if self.steps else before)
         if not self.steps and self.look_after:
-            # Nothing to do, by a shared page up to 20 s old: only if nothing happened to the Droplet since.
-            if activity_since(self.client, droplet['id'], self.deadline, self.plan_read_at, self.look_after):
-                self.plan(find_droplet(self.client, droplet['id']))
-                return
+            # Nothing to do, by a shared page: a guest shutdown or a lagging status leaves no action to see, so
+            # only our own read can say so (the no-op costs what it costs alone, one request).
+            self.plan(find_droplet(self.client, droplet['id']))
+            return
         if not self.steps:
             self._report_snapshot(self.view)
 
@@ -118,23 +119,38 @@ class SingleDropletRun(TaskRun):
                 self.seen_since_plan.update(action.get('id') for action in busy.finished)
                 busy_since = busy_since or self.waiter.clock()
                 droplet = wait_out_others(self.client, self.waiter, busy.droplet_id, busy, self.deadline, busy_since)
-                if not self.report.actions:  # nothing of ours sent yet: plan again from what is there now
-                    self.plan(droplet)
-                    if not self.steps:
-                        self.report.fields['msg'] = self.nothing_to_do() + " (after someone else's action ended)"
-                        return False
-                    index = 0
-                else:
-                    self.view = self.view.refreshed(droplet)
-                    if _holds(name, self.view):
-                        index += 1
-                continue
-            busy_since = None
-            if index == len(self.steps) - 1 and not self.params['wait']:
-                break  # later steps depend on earlier ones, so only the last honours wait=false
-            self.view = self._finish_step(action, index)
-            index += 1
+                index = self._plan_again(droplet, index, " (after someone else's action ended)")
+            except StateRefused as refused:
+                index = self._plan_again(self._after_refusal(refused), index, ' (the API said: %s)'
+                                         % refused.error.api_message)
+            else:
+                busy_since = None
+                if index == len(self.steps) - 1 and not self.params['wait']:
+                    break  # later steps depend on earlier ones, so only the last honours wait=false
+                self.view = self._finish_step(action, index)
+                index += 1
+            if index is None:
+                return False
         return True
+
+    def _plan_again(self, droplet, index, why):
+        """The step to go on with after the plan met a changed Droplet; None when nothing is left to do."""
+        if not self.report.actions:  # nothing of ours sent yet: plan again from what is there now
+            self.plan(droplet)
+            if not self.steps:
+                self.report.fields['msg'] = self.nothing_to_do() + why
+                return None
+            return 0
+        self.view = self.view.refreshed(droplet)
+        return index + 1 if _holds(self.steps[index][0], self.view) else index
+
+    def _after_refusal(self, refused):
+        """The Droplet as it is after a 422 for its state; the second such 422 in a task fails it, as it would
+        have on the first before (a plan that keeps meeting a state it cannot see must not loop)."""
+        if self.refused or not self.requested.idempotent:
+            raise refused.error
+        self.refused = True
+        return after_refusal(self.client, self.waiter, refused.droplet_id, self.deadline)
 
     def _finish_step(self, action, index):
         name = self.steps[index][0]

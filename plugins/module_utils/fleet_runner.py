@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, before_state
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE, DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    ActionMarker, Busy, RECONCILE_WINDOW_SECONDS, is_pending_event, start_action, wait_out_others)
+    ActionMarker, Busy, RECONCILE_WINDOW_SECONDS, StateRefused, after_refusal, is_pending_event, start_action,
+    wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import Catalog, DropletView
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, OutcomeUnknown, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_run import TaskRun
@@ -119,6 +120,11 @@ class FleetRun(TaskRun):
                                                  busy_since))
                 if self._holds(ACTION_TYPES[body['type']], view):
                     return None  # someone else's action reached the state: nothing to send
+            except StateRefused as refused:  # "already powered off": the list was older than the Droplet
+                view = self.view(after_refusal(self.client, self.waiter, refused.droplet_id, self.deadline))
+                if self._holds(ACTION_TYPES[body['type']], view):
+                    return None
+                raise refused.error
 
     def send_by_tag(self, body):
         marker = self._account_marker()

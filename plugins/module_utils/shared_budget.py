@@ -23,7 +23,7 @@ __metaclass__ = type
 
 import errno
 import hashlib
-import json
+import math
 import os
 import re
 import stat
@@ -33,7 +33,8 @@ import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import AdaptiveSchedule
 from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
-    STALE_SECONDS, fcntl, locked_file, open_private, read_json, write_json)
+    LOCK_MAX_WAIT, STALE_SECONDS, TEMPORARY_STALE_SECONDS, Corrupt, LockTimeout, PrivateDirectory, fcntl, read_json,
+    write_json)
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import server_requested_delay
 from ansible_collections.oceanops.droplets.plugins.module_utils.shared_changes import RecentChanges
 
@@ -61,9 +62,12 @@ LEASE_POLL_SECONDS = 0.05
 SHARED_ROUND_SECONDS_PER_PROCESS = 0.1
 SHARED_ROUND_MIN_SECONDS = 2.0
 SHARED_ROUND_MAX_SECONDS = 5.0
-# A lease holder that takes longer than this (a hung request) is not waited for any more.
-LEASE_MAX_WAIT = 30.0
-FILE_PATTERN = re.compile(r'^[0-9a-f]{32}\.[a-z0-9-]+(\.json|\.lease|\.budget|\.tmp\d+)?$')
+# Without a task's deadline, a lease holder is waited for at most this long (a crowd waits one round).
+LEASE_MAX_WAIT = SHARED_ROUND_MAX_SECONDS
+FILE_PATTERN = re.compile(r'^[0-9a-f]{32}\.[a-z0-9-]+(\.json|\.lease|\.budget|\.changes)?(\.tmp\d+)?$')
+TEMPORARY_PATTERN = re.compile(r'\.tmp\d+$')
+# Linux's largest pid (pid_max is at most 2**22); a bigger one in a shared file is not one we wrote.
+PID_MAX = 4194304
 # What a shared page of GET /v2/actions keeps of each action: no names, regions or anything else.
 ACTION_KEYS = ('id', 'status', 'type', 'resource_id', 'resource_type', 'started_at', 'completed_at')
 
@@ -75,31 +79,29 @@ def default_directory(env=None):
     if env.get(ENV_DIRECTORY):
         return env[ENV_DIRECTORY]
     runtime = env.get('XDG_RUNTIME_DIR')
-    if runtime and os.path.isdir(runtime):
+    if runtime and _ours_alone(runtime):  # su without -l and sudo -E pass on someone else's
         return os.path.join(runtime, DIRECTORY_NAME)
     return os.path.join(tempfile.gettempdir(), '%s-shared-%d' % (DIRECTORY_NAME, os.geteuid()))
 
 
-def private_directory(path):
-    """``path`` made (mode 0700) or checked; (path, None) if private to this user, else (None, reason)."""
-    try:
-        os.mkdir(path, 0o700)
-    except OSError as error:
-        if error.errno != errno.EEXIST:
-            return None, 'cannot create %s: %s' % (path, error.strerror)
+def _ours_alone(path):
     try:
         info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o077
+
+
+def private_directory(path):
+    """(the directory at ``path``, made 0700 or checked and held open: PrivateDirectory, None), or (None, reason)."""
+    try:
+        return PrivateDirectory(path), None
     except OSError as error:
-        return None, 'cannot read %s: %s' % (path, error.strerror)
-    if not stat.S_ISDIR(info.st_mode):
-        return None, '%s is not a directory (or is a symbolic link)' % path
-    if info.st_uid != os.geteuid():
-        return None, '%s belongs to another user (uid %d)' % (path, info.st_uid)
-    if info.st_mode & 0o077:
-        return None, '%s is open to other users (mode %o); it must be 0700' % (path, stat.S_IMODE(info.st_mode))
-    if not os.access(path, os.W_OK | os.X_OK):
-        return None, '%s is not writable' % path
-    return path, None
+        return None, error.strerror or str(error)
+
+
+def _as_directory(directory):
+    return directory if isinstance(directory, PrivateDirectory) else PrivateDirectory(directory)
 
 
 def budget_key(api_url, token):
@@ -109,16 +111,17 @@ def budget_key(api_url, token):
 
 
 def clean_stale(directory, now, max_age=STALE_SECONDS):
-    """Remove our files untouched for ``max_age`` seconds. Only names this module writes, only files."""
-    removed = 0
-    for name in os.listdir(directory):
+    """Remove our files untouched for ``max_age`` seconds (temporary ones after TEMPORARY_STALE_SECONDS: a
+    killed writer's). Only names this module writes, only regular files, only in the directory held open."""
+    directory, removed = _as_directory(directory), 0
+    for name in directory.names():
         if not FILE_PATTERN.match(name):
             continue
-        path = os.path.join(directory, name)
+        limit = TEMPORARY_STALE_SECONDS if TEMPORARY_PATTERN.search(name) else max_age
         try:
-            info = os.lstat(path)
-            if stat.S_ISREG(info.st_mode) and info.st_mtime < now - max_age:
-                os.unlink(path)
+            info = directory.lstat(name)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < now - limit:
+                directory.unlink(name)
                 removed += 1
         except OSError:
             continue
@@ -137,8 +140,10 @@ class RequestBudget:
     """
 
     def __init__(self, directory, key, per_minute=BUDGET_PER_MINUTE, per_hour=BUDGET_PER_HOUR,
-                 clock=time.time, sleep=time.sleep):
-        self.path = os.path.join(directory, key + '.budget')
+                 clock=time.monotonic, sleep=time.sleep):
+        self.directory = _as_directory(directory)
+        self.name = key + '.budget'
+        self.path = os.path.join(self.directory.path, self.name)
         self.per_minute = per_minute
         self.per_hour = per_hour
         self._clock = clock
@@ -157,9 +162,9 @@ class RequestBudget:
 
     def reserve(self, max_wait, priority=False):
         """Seconds until this request's turn, counted as used then; None if later than ``max_wait``."""
-        with locked_file(self.path) as fd:
+        with self.directory.locked(self.name, min(LOCK_MAX_WAIT, max_wait), self._clock, self._sleep) as fd:
             now = self._clock()
-            state = _fresh_state(read_json(fd), now)
+            state = _read_state(fd, now)
             if priority:
                 turn = self._earliest_turn(state, max(now, state['hold_until']), self.per_minute, every_window=True)
             else:
@@ -178,16 +183,16 @@ class RequestBudget:
 
     def others_active(self):
         """How many other live processes used this budget in the last ACTIVE_SECONDS (0: no crowd)."""
-        with locked_file(self.path) as fd:
-            state = _fresh_state(read_json(fd), self._clock())
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
+            state = _read_state(fd, self._clock())
         own = os.getpid()
         return sum(1 for pid in state['pids'] if int(pid) != own and _alive(int(pid)))
 
     def hold_off(self, seconds):
         """The API said 429: nobody sends before ``seconds`` from now."""
-        with locked_file(self.path) as fd:
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
             now = self._clock()
-            state = _fresh_state(read_json(fd), now)
+            state = _read_state(fd, now)
             state['hold_until'] = max(state['hold_until'], now + seconds)
             write_json(fd, state)
 
@@ -235,22 +240,56 @@ def _window(slots, current, width):
     return used, oldest
 
 
+def _read_state(fd, now):
+    """The budget as stored; a corrupt one is emptied for the tasks after this one, then raised: this task goes
+    on alone (the coordinator turns sharing off and warns)."""
+    try:
+        return _fresh_state(read_json(fd), now)
+    except Corrupt:
+        write_json(fd, {})
+        raise
+
+
 def _fresh_state(state, now):
-    """The stored state with expired slots dropped; a damaged or clock-skewed state starts afresh."""
+    """The stored state with expired slots dropped; one written before a reboot starts afresh. Corrupt when a
+    value is not one we write (Infinity, NaN, a huge number, a pid out of range, garbage)."""
     empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, pids={})
     try:
-        fresh = dict(sec=dict((k, int(v)) for k, v in state.get('sec', {}).items()),
-                     min=dict((k, int(v)) for k, v in state.get('min', {}).items()),
-                     last=float(state.get('last', 0.0)), hold_until=float(state.get('hold_until', 0.0)),
-                     pids=dict((str(int(k)), float(v)) for k, v in state.get('pids', {}).items()))
-    except (TypeError, ValueError, AttributeError):
-        fresh = empty
-    if fresh['last'] > now + 3600 or fresh['hold_until'] > now + 3600:  # the wall clock went back
+        fresh = dict(sec=dict((k, _count(v)) for k, v in state.get('sec', {}).items()),
+                     min=dict((k, _count(v)) for k, v in state.get('min', {}).items()),
+                     last=_finite(state.get('last', 0.0)), hold_until=_finite(state.get('hold_until', 0.0)),
+                     pids=dict((str(_pid(k)), _finite(v)) for k, v in state.get('pids', {}).items()))
+        for slot in list(fresh['sec']) + list(fresh['min']):
+            _count(slot)
+    except (TypeError, ValueError, AttributeError, OverflowError) as error:
+        raise Corrupt(errno.EINVAL, 'the shared budget file holds a value we never write: %s' % error)
+    if fresh['last'] > now + 3600 or fresh['hold_until'] > now + 3600:  # written before a reboot reset the clock
         fresh = empty
     fresh['sec'] = dict((k, v) for k, v in fresh['sec'].items() if int(k) > int(now) - MINUTE_SLOTS)
     fresh['min'] = dict((k, v) for k, v in fresh['min'].items() if int(k) > int(now // 60) - HOUR_SLOTS)
     fresh['pids'] = dict((k, v) for k, v in fresh['pids'].items() if v > now - ACTIVE_SECONDS)
     return fresh
+
+
+def _finite(value):
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError('%r is not finite' % value)
+    return value
+
+
+def _count(value):
+    count = int(_finite(value))
+    if not 0 <= count < 2 ** 53:
+        raise ValueError('%r is out of range' % value)
+    return count
+
+
+def _pid(value):
+    pid = int(value)
+    if not 0 < pid <= PID_MAX:
+        raise ValueError('pid %r is out of range' % value)
+    return pid
 
 
 def _alive(pid):
@@ -267,36 +306,39 @@ class SharedReads:
 
     Whoever holds the lease first looks whether the last result is fresh enough for it; only if not
     does it read from the API and store the result. A dead holder's lease is released by the kernel;
-    a holder that hangs is waited for at most ``max_wait`` seconds, then the waiter reads itself.
+    a holder that hangs is waited for at most ``max_wait`` seconds: then LockTimeout, and the caller
+    reads on its own with sharing off.
     """
 
-    def __init__(self, directory, key, clock=time.time, sleep=time.sleep):
-        self.directory = directory
+    def __init__(self, directory, key, clock=time.monotonic, sleep=time.sleep):
+        self.directory = _as_directory(directory)
         self.key = key
         self._clock = clock
         self._sleep = sleep
         self.reads = 0  # results read from the API by this process
         self.hits = 0  # results another process (or an earlier round) read for us
         self.lease_timeouts = 0
-        self.answered_at = None  # wall time the result last returned was complete (its reply was in)
-        self.read_at = None  # wall time the request behind the result last returned was sent
+        self.answered_at = None  # when the result last returned was complete (its reply was in)
+        self.read_at = None  # when the request behind the result last returned was sent
 
     def read(self, name, fetch, max_age, not_before=0.0, max_wait=LEASE_MAX_WAIT):
-        """A result of ``fetch()`` at most ``max_age`` s old and read after ``not_before`` (wall time)."""
-        base = os.path.join(self.directory, '%s.%s' % (self.key, name))
-        fd = open_private(base + '.lease')
+        """A result of ``fetch()`` at most ``max_age`` s old and read after ``not_before``. Ages are on the
+        monotonic clock, one for every process on this machine: a wall clock step (NTP, a resumed VM) would make
+        old pages look new. A result stored later than now (a negative age) is stale."""
+        base = '%s.%s' % (self.key, name)
+        fd = self.directory.open(base + '.lease')
         try:
-            if not self._acquire(fd, max_wait):
+            if not self.directory.lock(fd, max_wait, self._clock, self._sleep):
                 self.lease_timeouts += 1
-                return self._fetch(fetch)
-            stored = _load_result(base + '.json')
+                raise LockTimeout(errno.EAGAIN, 'the lease of a shared read was held for more than %.1f s' % max_wait)
+            stored = _load_result(self.directory, base + '.json')
             now = self._clock()
-            if stored is not None and stored['at'] >= not_before and now - stored['at'] <= max_age:
+            if stored is not None and stored['at'] >= not_before and 0.0 <= now - stored['at'] <= max_age:
                 self.hits += 1
                 self.answered_at, self.read_at = stored.get('answered', stored['at']), stored['at']
                 return stored['value']
             value = self._fetch(fetch)
-            _store_result(base + '.json', dict(at=now, answered=self.answered_at, value=value))
+            _store_result(self.directory, base + '.json', dict(at=now, answered=self.answered_at, value=value))
             os.utime(fd)  # a lease in use is not stale
             return value
         finally:
@@ -304,7 +346,7 @@ class SharedReads:
 
     def peek(self, name):
         """The last stored result of ``name``, however old, without the lease (it is replaced whole)."""
-        stored = _load_result(os.path.join(self.directory, '%s.%s.json' % (self.key, name)))
+        stored = _load_result(self.directory, '%s.%s.json' % (self.key, name))
         return None if stored is None else stored['value']
 
     def _fetch(self, fetch):
@@ -314,38 +356,50 @@ class SharedReads:
         self.answered_at = self._clock()
         return value
 
-    def _acquire(self, fd, max_wait):
-        started = self._clock()
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except (IOError, OSError) as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    raise
-            if self._clock() - started >= max_wait:
-                return False
-            self._sleep(LEASE_POLL_SECONDS)
 
-
-def _load_result(path):
+def _load_result(directory, name):
+    """The stored result, or None if there is none. Corrupt if it is not what we write."""
     try:
-        with open(path) as handle:
-            data = json.load(handle)
-        return data if isinstance(data, dict) and isinstance(data.get('at'), (int, float)) and 'value' in data else None
-    except (IOError, OSError, ValueError):
-        return None
-
-
-def _store_result(path, data):
-    """Written to a private temporary file, then renamed: a reader sees the old result or the new one."""
-    temporary = '%s.tmp%d' % (path, os.getpid())
-    fd = open_private(temporary)
+        fd = os.open(name, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0), dir_fd=directory.fd)
+    except OSError as error:
+        if error.errno == errno.ENOENT:
+            return None
+        raise
     try:
-        write_json(fd, data)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            raise Corrupt(errno.EPERM, '%s is not a regular file of ours' % name)
+        data = read_json(fd)
     finally:
         os.close(fd)
-    os.rename(temporary, path)
+    times = [data.get('at'), data.get('answered', data.get('at'))]
+    if not all(isinstance(when, (int, float)) and math.isfinite(when) for when in times) or 'value' not in data:
+        raise Corrupt(errno.EINVAL, '%s is not a result we wrote' % name)
+    return data
+
+
+def _store_result(directory, name, data):
+    """Written to a private temporary file, then renamed: a reader sees the old result or the new one. The
+    temporary file does not outlive a failure."""
+    temporary = '%s.tmp%d' % (name, os.getpid())
+    fd = directory.open(temporary)
+    try:
+        try:
+            os.ftruncate(fd, 0)
+            write_json(fd, data)
+        finally:
+            os.close(fd)
+        directory.rename(temporary, name)
+    except BaseException:
+        _quietly_unlink(directory, temporary)
+        raise
+
+
+def _quietly_unlink(directory, name):
+    try:
+        directory.unlink(name)
+    except OSError:
+        pass
 
 
 def compact_droplets_page(data):
@@ -376,28 +430,34 @@ class Coordinator:
     its intervals by ``poll_factor()`` and reads pages of GET /v2/actions through ``actions_page``.
     """
 
-    def __init__(self, schedule=None, budget=None, reads=None, clock=time.monotonic, wall_clock=time.time, log=None,
-                 changes=None):
+    def __init__(self, schedule=None, budget=None, reads=None, clock=time.monotonic, log=None, changes=None,
+                 warn=None):
         self.schedule = schedule or AdaptiveSchedule(clock=clock)
         self.budget = budget
         self.reads = reads
         self.changes = changes  # RecentChanges: which Droplets our processes changed, and when
         self.note = None  # why the shared directory is not used, if it is not
         self._clock = clock
-        self._wall_clock = wall_clock
         self._log = log
+        self._warn = warn  # the user sees this (module.warn): once a task, when the directory turned sharing off
         self._local = threading.local()  # .shared_read: this thread is reading for every fork
         self.crowd_size = 1  # processes on this budget, this one included, when crowded() last looked
 
     def shared(self):
         return self.budget is not None
 
-    def off(self, reason):
-        """Fall back to the adaptive schedule alone, with a debug-level note."""
+    def off(self, reason, warn=True):
+        """Fall back to the adaptive schedule alone, with a debug-level note; a problem with the directory (not
+        the user's choice) is also a warning the user sees, once a task: else another local user could switch
+        sharing off unseen, and fifty hosts would cost seven times the requests."""
+        warn = warn and self._warn is not None and self.note is None
         self.budget = self.reads = self.changes = None
         self.note = reason
         if self._log:
             self._log('oceanops.droplets: request coordination off: %s' % reason)
+        if warn:
+            self._warn('oceanops.droplets: processes on this controller do not share requests for this task: %s'
+                       % reason)
 
     def before_request(self, deadline):
         if self.budget is None:
@@ -443,11 +503,12 @@ class Coordinator:
                                                  SHARED_ROUND_SECONDS_PER_PROCESS * self.crowd_size))
 
     def now(self):
-        """Wall time, as written in shared results (monotonic clocks may differ between processes)."""
-        return self._wall_clock()
+        """The time shared results are stamped with: the monotonic clock, the same in every process on this
+        machine and never stepped back (a wall clock is; a local age measured on it could be negative)."""
+        return self._clock()
 
     def answered_at(self):
-        """When the latest shared result this process used had its answer in (wall time): anything
+        """When the latest shared result this process used had its answer in (see now()): anything
         read after that shows the world after what that result showed. Now, if none."""
         if self.reads is None or self.reads.answered_at is None:
             return self.now()
@@ -490,7 +551,7 @@ class Coordinator:
             self.off('the record of our changes failed: %s' % error)
 
     def read_at(self):
-        """When the request behind the latest shared result this process used was sent (wall time): that
+        """When the request behind the latest shared result this process used was sent (see now()): that
         result shows nothing that began later. Now, if none."""
         if self.reads is None or self.reads.read_at is None:
             return self.now()
@@ -509,7 +570,9 @@ class Coordinator:
         """What others read if fresh enough, else ``fetch()`` compacted for them; unshared: ``fetch()`` as is."""
         if self.reads is None:
             return fetch()
-        max_wait = LEASE_MAX_WAIT if deadline is None else max(0.0, min(LEASE_MAX_WAIT, deadline - self._clock()))
+        # A lease is waited for one round at most: its holder then hangs (a stopped process, a stuck request).
+        max_wait = self.round_seconds() if deadline is None else max(0.0, min(self.round_seconds(),
+                                                                              deadline - self._clock()))
 
         def fetch_for_all():
             self._local.shared_read = True
@@ -524,29 +587,29 @@ class Coordinator:
             return fetch()
 
 
-def coordinator_for(api_url, token, shared=True, env=None, log=None):
+def coordinator_for(api_url, token, shared=True, env=None, log=None, warn=None):
     """A Coordinator for this token and URL: shared when asked, possible and allowed, else local only."""
     env = os.environ if env is None else env
-    coordinator = Coordinator(log=log)
-    directory = None
+    coordinator = Coordinator(log=log, warn=warn)
     if not shared:
-        reason = 'disabled by the shared_budget option or %s' % ENV_SWITCH
-    elif fcntl is None:
-        reason = 'no fcntl on this platform'
-    else:
-        directory, reason = private_directory(default_directory(env))
+        coordinator.off('disabled by the shared_budget option or %s' % ENV_SWITCH, warn=False)
+        return coordinator
+    if fcntl is None:
+        coordinator.off('no fcntl on this platform', warn=False)
+        return coordinator
+    directory, reason = private_directory(default_directory(env))
     if directory is not None:
         try:
             clean_stale(directory, time.time())
             key = budget_key(api_url, token)
             budget = RequestBudget(directory, key)
-            with locked_file(budget.path):  # a read-only directory shows here
+            with directory.locked(budget.name):  # a read-only directory shows here
                 pass
             coordinator.budget, coordinator.reads = budget, SharedReads(directory, key)
             coordinator.changes = RecentChanges(directory, key)
             return coordinator
         except (IOError, OSError) as error:
-            reason = 'cannot use %s: %s' % (directory, error)
+            reason = 'cannot use %s: %s' % (directory.path, error.strerror or error)
     coordinator.off(reason)
     return coordinator
 

@@ -10,9 +10,10 @@ could find a page of ``GET /v2/droplets`` read before the first task's action, s
 until the effect showed marks it settled at that moment. A page read (its request sent) before that
 moment, or while an action may still run, is not planned from: the task reads the Droplet itself.
 
-``<key>.changes`` holds ``{droplet id: wall time settled, or minus the wall time an action of ours was
-accepted, while it may run}``; ids and times only. Entries older than STALE_SECONDS are dropped: by then
-any page a plan may use was read long after. Errors are the caller's to handle (the coordinator turns
+``<key>.changes`` holds ``{droplet id: time settled, or minus the time an action of ours was accepted, while
+it may run}``, on the monotonic clock (the same for every process on the machine, positive, never stepped
+back); ids and times only. Entries older than STALE_SECONDS are dropped: by then any page a plan may use
+was read long after. Errors are the caller's to handle (the coordinator turns
 sharing off).
 """
 
@@ -20,18 +21,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
+import errno
+import math
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
-    STALE_SECONDS, locked_file, read_json, write_json)
+    STALE_SECONDS, Corrupt, PrivateDirectory, read_json, write_json)
 
 
 class RecentChanges:
     """The record of one token's Droplets changed by this controller's processes (see the module's docstring)."""
 
-    def __init__(self, directory, key, clock=time.time):
-        self.path = os.path.join(directory, key + '.changes')
+    def __init__(self, directory, key, clock=time.monotonic):
+        self.directory = directory if isinstance(directory, PrivateDirectory) else PrivateDirectory(directory)
+        self.name = key + '.changes'
         self._clock = clock
 
     def changing(self, droplet_ids):
@@ -43,19 +46,26 @@ class RecentChanges:
         self._mark(droplet_ids, self._clock())
 
     def changed_since(self, droplet_id, read_at):
-        """True if a page whose request was sent at ``read_at`` (wall time) may predate our own change."""
-        with locked_file(self.path) as fd:
-            value = read_json(fd).get(str(droplet_id))
-        if not isinstance(value, (int, float)):
+        """True if a page whose request was sent at ``read_at`` (monotonic) may predate our own change."""
+        with self.directory.locked(self.name) as fd:
+            value = _known(read_json(fd)).get(str(droplet_id))
+        if value is None:
             return False
         return value < 0 or value >= read_at
 
     def _mark(self, droplet_ids, value):
-        with locked_file(self.path) as fd:
+        with self.directory.locked(self.name) as fd:
             now = self._clock()
-            known = dict((key, when) for key, when in read_json(fd).items()
-                         if isinstance(when, (int, float)) and now - abs(when) < STALE_SECONDS)
+            known = dict((key, when) for key, when in _known(read_json(fd)).items() if now - abs(when) < STALE_SECONDS)
             for droplet_id in droplet_ids:
                 if droplet_id is not None:
                     known[str(droplet_id)] = value
             write_json(fd, known)
+
+
+def _known(data):
+    """The record as written: Droplet ids and finite times. Corrupt (sharing goes off) if anything else."""
+    for key, when in data.items():
+        if not key.isdigit() or isinstance(when, bool) or not isinstance(when, (int, float)) or not math.isfinite(when):
+            raise Corrupt(errno.EINVAL, 'the record of our changes holds a value we never write')
+    return data

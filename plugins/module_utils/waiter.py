@@ -36,7 +36,7 @@ class Waiter:
         self.sleep = sleep
         self.polls = 0
         self.interval = 0.0  # the latest poll interval slept
-        self.action_ended_at = None  # wall time this process saw its latest action end, in shared polls
+        self.action_ended_at = None  # when (monotonic) this process saw its latest action end, in shared polls
 
     def deadline_after(self, seconds):
         return self.clock() + seconds

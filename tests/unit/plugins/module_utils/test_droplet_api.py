@@ -9,7 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    RECONCILE_WINDOW_SECONDS, SHARED_PLAN_MAX_AGE, ActionMarker, Busy, find_droplet, read_for_plan, start_action,
+    RECONCILE_WINDOW_SECONDS, SHARED_PLAN_MAX_AGE, ActionMarker, Busy, StateRefused, find_droplet, read_for_plan, start_action,
     wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import OutcomeUnknown, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
@@ -149,10 +149,24 @@ def test_a_resend_adopts_the_first_post_when_it_shows_up_late_after_all():
 
 
 def test_a_client_error_is_raised_as_it_is():
-    client = ScriptedPosts({ACTIONS: dict(actions=[])}, api_error(422, 'Droplet is already powered off.'))
+    client = ScriptedPosts({ACTIONS: dict(actions=[])}, api_error(422, 'You specified an invalid size for Droplet resize.'))
     with pytest.raises(Exception) as caught:
         send(client)
     assert caught.value.status == 422 and len(client.posts) == 1
+
+
+def test_a_refusal_for_the_droplets_state_is_raised_for_a_new_plan():
+    client = ScriptedPosts({ACTIONS: dict(actions=[])}, api_error(422, 'Droplet is already powered off.'))
+    with pytest.raises(StateRefused) as caught:
+        send(client)
+    assert caught.value.error.status == 422 and len(client.posts) == 1
+
+
+def test_a_post_to_a_deleted_droplet_fails_as_not_found_as_its_read_would():
+    client = ScriptedPosts({ACTIONS: dict(actions=[])}, api_error(404, 'The resource you were accessing could not be found.'))
+    with pytest.raises(Refused) as caught:
+        send(client)
+    assert 'Droplet 101 was not found (HTTP 404' in str(caught.value)
 
 
 def test_the_marker_takes_nothing_from_before_for_new():

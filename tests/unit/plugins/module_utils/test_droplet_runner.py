@@ -167,19 +167,26 @@ def test_a_snapshot_someone_took_between_our_read_and_our_post_is_not_taken_agai
 
 
 # -- in a crowd: a plan from a shared page of GET /v2/droplets ----------------------------------------
-def crowd_api(shared_actions, status='off'):
+def crowd_api(shared_actions, status='off', now='active'):
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import (
         CrowdCoordinator, droplets_page)
-    api = FakeClient({DROPLET: dict(droplet=droplet(status='active'))})  # what the Droplet is now
+    api = FakeClient({DROPLET: dict(droplet=droplet(status=now))})  # what the Droplet is now
     api.server_time = 1795600900.0
     api.coordinator = CrowdCoordinator(dict(actions=shared_actions), {1: droplets_page(101, status=status)})
     return api
 
 
-def test_in_a_crowd_nothing_to_do_by_the_shared_page_costs_no_request_of_its_own():
-    api = crowd_api([])
+def test_in_a_crowd_nothing_to_do_by_the_shared_page_costs_one_read_of_its_own_as_alone():
+    api = crowd_api([], now='off')
     result = run(api, droplet_id=101, type='power_off')
-    assert result['changed'] is False and api.calls == []
+    assert result['changed'] is False and api.calls == [('GET', DROPLET, None)]
+
+
+def test_in_a_crowd_nothing_to_do_by_the_shared_page_is_not_trusted_without_an_action_to_show_the_change():
+    # A guest shutdown (or a status that lagged) leaves no action: only the Droplet's own read shows it.
+    api = crowd_api([], status='off', now='active')
+    result = run(api, droplet_id=101, type='power_off', wait=False)
+    assert result['changed'] is True and [a['type'] for a in result['actions']] == ['power_off']
 
 
 def test_in_a_crowd_nothing_to_do_by_the_shared_page_is_checked_against_the_actions_since():
@@ -190,3 +197,54 @@ def test_in_a_crowd_nothing_to_do_by_the_shared_page_is_checked_against_the_acti
     result = run(api, droplet_id=101, type='power_off', wait=False)
     assert result['changed'] is True and [a['type'] for a in result['actions']] == ['power_off']
     assert ('GET', DROPLET, None) in api.calls
+
+
+def test_in_a_crowd_a_page_read_within_the_status_lag_of_a_power_action_is_not_planned_from():
+    # Their power_off ended at 09:59:58, the page was answered at 10:00:00 still showing active (the status
+    # lags): our power_off must not be sent from it; the Droplet's own read after the lag says off.
+    theirs = dict(id=9, type='power_off', status='completed', resource_id=101, started_at='2026-11-25T09:59:50Z',
+                  completed_at='2026-11-25T09:59:58Z')
+    api = crowd_api([theirs], status='active', now='off')
+    result = run(api, droplet_id=101, type='power_off')
+    assert api.posts == [] and result['changed'] is False and result['droplet']['status'] == 'off'
+
+
+# -- a 422 for the Droplet's state: read it again and plan once more -----------------------------------
+ALREADY_OFF = 'Droplet is already powered off.'
+
+
+def test_a_refusal_for_the_state_reads_the_droplet_and_plans_once_more_instead_of_failing():
+    # The guest shut itself down after our read (no action anywhere): the API says so, the new plan is empty.
+    api = Api(dict(status='active'), refusals=[api_error(422, ALREADY_OFF)])
+    api.routes[DROPLET] = Replies(dict(droplet=droplet(status='active')), dict(droplet=droplet(status='off')))
+    result = run(api, type='power_off', droplet_id=101)
+    assert len(api.posts) == 1 and result['changed'] is False and result['actions'] == []
+    assert ALREADY_OFF in result['msg']
+
+
+def test_a_refusal_waits_for_the_status_to_follow_an_action_that_just_ended():
+    # Someone else's power_off ended a second before our read; the status still said active.
+    api = Api(dict(status='active'), refusals=[api_error(422, ALREADY_OFF)])
+    api.server_time = 1795600801.0
+    theirs = dict(id=9, type='power_off', status='completed', resource_id=101, started_at='2026-11-25T10:00:00Z',
+                  completed_at='2026-11-25T10:00:00Z')
+    api.routes[ACTIONS] = Replies(dict(actions=[theirs]))
+    api.routes[DROPLET] = Replies(*[dict(droplet=droplet(status=status)) for status in ('active', 'active', 'off')])
+    result = run(api, type='power_off', droplet_id=101)
+    assert len(api.posts) == 1 and result['changed'] is False and result['droplet']['status'] == 'off'
+
+
+def test_a_second_refusal_for_the_state_fails_with_it():
+    api = Api(dict(status='active'), refusals=[api_error(422, ALREADY_OFF)] * 2)
+    module = FakeModule(api, type='power_off', droplet_id=101)
+    with pytest.raises(Exception) as caught:
+        SingleDropletRun(module).execute()
+    assert getattr(caught.value, 'status', None) == 422 and len(api.posts) == 2
+
+
+def test_a_refusal_of_a_type_without_an_already_done_rule_fails_at_once():
+    api = Api(dict(status='off'), refusals=[api_error(422, 'Droplet is already powered off.')])
+    module = FakeModule(api, type='reboot', droplet_id=101)
+    with pytest.raises(Exception) as caught:
+        SingleDropletRun(module).execute()
+    assert getattr(caught.value, 'status', None) == 422 and len(api.posts) == 1

@@ -191,6 +191,29 @@ def test_a_few_ids_in_a_large_account_cost_its_first_page_and_a_get_each():
     assert api.requests == [('GET', '/v2/droplets page 1')] + [('GET', '/v2/droplets/%d' % i) for i in (5, 6, 7)]
 
 
+def test_a_droplet_of_a_list_the_api_says_is_already_so_is_read_again_not_failed():
+    # Droplet 2 was shut down from inside after the list was read: no action to see, the API says so.
+    api = FleetApi(2, refuse={2: api_error(422, 'Droplet is already powered off.')})
+    original = api.post
+
+    def post(path, body, params=None, expect=None):
+        if path == '/v2/droplets/2/actions':  # the guest went down after our read: no action anywhere
+            api.droplets[2]['status'] = 'off'
+        return original(path, body, params, expect)
+    api.post = post
+    result = run(api, ids(1, 2), type='power_off', droplet_ids=[1, 2])
+    assert [a['resource_id'] for a in result['actions']] == [1]
+    assert dict((e['id'], e['changed']) for e in result['droplets']) == {1: True, 2: False}
+
+
+def test_a_droplet_of_a_list_refused_for_a_state_it_does_not_show_fails_with_the_refusal():
+    api = FleetApi(2, refuse={2: api_error(422, 'Droplet is already powered off.')})
+    module = FakeModule(api, type='power_off', droplet_ids=[1, 2])
+    with pytest.raises(Exception) as caught:
+        FleetRun(module, ids(1, 2)(api)).execute()
+    assert getattr(caught.value, 'status', None) == 422
+
+
 def test_a_busy_droplet_in_a_list_is_waited_for_and_planned_again():
     api = FleetApi(2, refuse={2: api_error(422, PENDING)})
     original = api.get

@@ -9,6 +9,7 @@ import errno
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import stat
 import threading
@@ -19,7 +20,8 @@ import pytest
 from ansible_collections.oceanops.droplets.plugins.module_utils import shared_budget
 from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import (
     Coordinator, RequestBudget, SharedReads, budget_key, clean_stale, compact_actions_page, coordinator_for,
-    default_directory, locked_file, private_directory)
+    default_directory, private_directory)
+from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import LockTimeout, PrivateDirectory
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.http_fakes import Reply, scripted_session
@@ -38,7 +40,9 @@ def clock():
 @pytest.fixture
 def shared_dir(tmp_path):
     path = str(tmp_path / 'shared')
-    assert private_directory(path) == (path, None)
+    found, reason = private_directory(path)
+    assert found is not None and found.path == path, reason
+    found.close()
     return path
 
 
@@ -57,7 +61,8 @@ def test_key_depends_on_token_and_url_and_shows_neither():
 
 def test_directory_is_created_private(tmp_path):
     path = str(tmp_path / 'new')
-    assert private_directory(path) == (path, None)
+    found, reason = private_directory(path)
+    assert found is not None and found.path == path, reason
     assert stat.S_IMODE(os.lstat(path).st_mode) == 0o700
 
 
@@ -181,11 +186,19 @@ def test_a_429_holds_every_process_off_for_its_retry_after(shared_dir, clock):
     assert second.reserve(100) == pytest.approx(20.0)
 
 
-def test_damaged_budget_file_starts_afresh(shared_dir, clock):
+@pytest.mark.parametrize('content', [
+    '{"sec": {"x": ', '{"sec": {"1700000000": Infinity}}', '{"sec": {"1700000000": 1e400}}', '{"last": NaN}',
+    '{"pids": {"99999999999999999999": 1700000000.0}}', '{"pids": {"-1": 1}}', '[1, 2]', '{"sec": "garbage"}'])
+def test_a_damaged_budget_file_turns_sharing_off_with_a_warning_not_a_traceback(shared_dir, clock, content):
     shared = budget(shared_dir, clock)
     with open(shared.path, 'w') as handle:
-        handle.write('{"sec": {"x": ')
-    assert shared.reserve(1) == 0.0
+        handle.write(content)
+    warnings = []
+    coordinator = Coordinator(budget=shared, reads=reader(shared_dir, clock), clock=clock, warn=warnings.append)
+    coordinator.before_request(clock.now + 10)
+    assert coordinator.crowded() is False and not coordinator.shared()
+    assert len(warnings) == 1 and 'the shared budget failed' in warnings[0]
+    assert budget(shared_dir, clock).reserve(1) == 0.0  # emptied for the tasks after this one
 
 
 def test_budget_file_holds_counts_only(shared_dir, clock):
@@ -224,13 +237,44 @@ def test_a_result_read_before_not_before_is_not_used(shared_dir, clock):
     assert first.read('p1', lambda: {'n': 2}, max_age=10, not_before=clock.now - 0.5) == {'n': 2}
 
 
+def test_a_result_stored_later_than_now_is_stale_not_fresh(shared_dir, clock):
+    # A negative age: the clock went back (or the result is another boot's). It must not look 25 s fresher.
+    first = reader(shared_dir, clock)
+    first.read('p1', lambda: {'n': 1}, max_age=20)
+    clock.now -= 25
+    assert first.read('p1', lambda: {'n': 2}, max_age=20) == {'n': 2}
+
+
+def test_every_local_age_is_measured_on_the_monotonic_clock(tmp_path):
+    # A wall clock step (NTP, a resumed VM) made pages 25 s old look fresh and the budget sleep 300 s.
+    coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')})
+    assert coordinator.budget._clock is time.monotonic
+    assert coordinator.reads._clock is time.monotonic
+    assert coordinator.changes._clock is time.monotonic
+    assert coordinator.now() <= time.monotonic()
+    assert coordinator.now() >= time.monotonic() - 60
+
+
 def test_a_hung_lease_holder_is_waited_for_at_most_max_wait(shared_dir, clock):
     key = budget_key(URL, TOKEN)
-    with locked_file(os.path.join(shared_dir, key + '.p1.lease')):  # someone else holds it
+    with PrivateDirectory(shared_dir).locked(key + '.p1.lease'):  # someone else holds it
         shared = reader(shared_dir, clock)
-        assert shared.read('p1', lambda: {'own': True}, max_age=2, max_wait=3) == {'own': True}
+        with pytest.raises(LockTimeout):
+            shared.read('p1', lambda: {'own': True}, max_age=2, max_wait=3)
     assert shared.lease_timeouts == 1
     assert sum(clock.sleeps) == pytest.approx(3.0, abs=0.1)
+
+
+def test_a_hung_lease_holder_costs_a_crowd_one_round_then_the_task_reads_alone_warned(shared_dir, clock):
+    key = budget_key(URL, TOKEN)
+    warnings = []
+    with PrivateDirectory(shared_dir).locked(key + '.actions-p1.lease'):  # someone else holds it
+        coordinator = Coordinator(budget=budget(shared_dir, clock), reads=reader(shared_dir, clock), clock=clock,
+                                  warn=warnings.append)
+        assert coordinator.actions_page(1, lambda: {'actions': [dict(id=1)]}, 2, 0, clock.now + 600) == {
+            'actions': [dict(id=1)]}
+    assert sum(clock.sleeps) == pytest.approx(coordinator.round_seconds(), abs=0.1)
+    assert not coordinator.shared() and len(warnings) == 1 and 'lease' in warnings[0]
 
 
 def test_compacted_actions_page_keeps_ids_and_statuses_only():
@@ -252,7 +296,7 @@ def _hold_lease_forever(directory, ready):
 
 
 def _hold_budget_lock_forever(directory, ready):
-    with locked_file(RequestBudget(directory, budget_key(URL, TOKEN)).path):
+    with PrivateDirectory(directory).locked(budget_key(URL, TOKEN) + '.budget'):
         ready.set()
         time.sleep(600)
 
@@ -318,10 +362,10 @@ def test_read_only_directory_falls_back(tmp_path, monkeypatch):
     os.mkdir(path, 0o700)
     real_open = os.open
 
-    def read_only_open(name, flags, *args):
-        if str(name).startswith(path) and flags & os.O_CREAT:
+    def read_only_open(name, flags, *args, **kwargs):
+        if flags & os.O_CREAT:
             raise OSError(errno.EROFS, 'Read-only file system', name)
-        return real_open(name, flags, *args)
+        return real_open(name, flags, *args, **kwargs)
 
     monkeypatch.setattr(shared_budget.os, 'open', read_only_open)
     coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': path})
@@ -332,7 +376,7 @@ def test_read_only_directory_falls_back(tmp_path, monkeypatch):
 
 def test_a_directory_that_breaks_later_turns_coordination_off_instead_of_failing(shared_dir, clock):
     coordinator = Coordinator(budget=budget(shared_dir, clock), reads=reader(shared_dir, clock), clock=clock)
-    os.rename(shared_dir, shared_dir + '-gone')  # e.g. a cleaner emptied /tmp under a running task
+    shutil.rmtree(shared_dir)  # e.g. a cleaner emptied /tmp under a running task
     coordinator.before_request(None)
     assert not coordinator.shared() and 'No such file' in coordinator.note
     assert coordinator.actions_page(1, lambda: {'actions': [1]}, 2, 0) == {'actions': [1]}
@@ -440,7 +484,7 @@ def test_waiter_reads_one_action_from_the_shared_list_and_keeps_its_other_fields
     shared_page = dict(actions=[dict(id=5, status='completed', type='power_off', resource_id=9)], links=dict(pages={}))
     client = FakeClient()
     client.coordinator = Coordinator(budget=RecordingBudget(), reads=SharedReadsStub({'actions-p1': shared_page}),
-                                     clock=clock, wall_clock=clock)
+                                     clock=clock)
     started = dict(id=5, status='in-progress', type='power_off', resource_id=9, region_slug='nyc3')
     final = Waiter(client, clock=clock, sleep=clock.sleep).action(started, clock.now + 60)
     assert final == dict(started, status='completed')
@@ -465,7 +509,7 @@ def shared_waiter(clock, pages, routes=None):
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     client = FakeClient(routes)
     reads = SharedReadsStub(pages)
-    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reads, clock=clock, wall_clock=clock)
+    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reads, clock=clock)
     return Waiter(client, clock=clock, sleep=clock.sleep), client, reads
 
 
@@ -527,8 +571,7 @@ def test_a_shared_page_from_before_the_wait_is_no_news_and_not_read_again_for_on
     read_at = clock.now
     clock.now += 0.2
     client = FakeClient({'/v2/actions': lambda params: dict(actions=[dict(id=5, status='completed')])})
-    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reader(shared_dir, clock), clock=clock,
-                                     wall_clock=clock)
+    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reader(shared_dir, clock), clock=clock)
     final = Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 60)
     assert final['status'] == 'completed'
     # Not read at the first poll (0.5 s in): only once the other fork's page was a round (2 s) old.
@@ -598,7 +641,7 @@ def test_a_lone_task_polls_its_own_action_even_with_the_shared_directory(clock):
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     client = FakeClient({'/v2/actions/5': dict(action=dict(id=5, status='completed'))})
     reads = SharedReadsStub({})
-    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock, wall_clock=clock)
+    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock)
     waiter = Waiter(client, clock=clock, sleep=clock.sleep)
     assert waiter.action(dict(id=5, status='in-progress'), clock.now + 60)['status'] == 'completed'
     assert [call[1] for call in client.calls] == ['/v2/actions/5'] and reads.asked == []
@@ -642,7 +685,7 @@ def test_a_lone_fleet_wait_reads_the_list_itself_and_keeps_every_field(clock):
     listed = dict(actions=[dict(id=5, status='completed', region_slug='nyc3')], links=dict(pages={}))
     client = FakeClient({'/v2/actions': listed})
     reads = SharedReadsStub({})
-    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock, wall_clock=clock)
+    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock)
     finals = Waiter(client, clock=clock, sleep=clock.sleep).actions([dict(id=5, status='in-progress')], clock.now + 60)
     assert finals[5]['region_slug'] == 'nyc3' and reads.asked == []
 

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 import shutil
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import STALE_SECONDS
@@ -52,9 +53,9 @@ def test_old_entries_are_dropped_and_the_file_holds_ids_and_times_only(tmp_path)
     record.changing([9])  # never settled: a task that failed, or did not wait
     clock.now += STALE_SECONDS + 1
     record.changing([8])
-    with open(record.path) as handle:
+    with open(os.path.join(record.directory.path, record.name)) as handle:
         assert json.load(handle) == {'8': -clock.now}
-    assert TOKEN not in open(record.path).read()
+    assert TOKEN not in open(os.path.join(record.directory.path, record.name)).read()
 
 
 def test_the_coordinator_records_our_changes_and_refuses_pages_from_before_them(tmp_path):
