@@ -172,12 +172,24 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
     ``seen`` were planned again for already). ``look_after``: the local time a shared page the plan came
     from was answered; a shared look before the POST must be newer, or it could miss what happened between.
     A 422 refusing the action for the Droplet's state raises StateRefused; a 404, Refused (not found).
+    Look and POST happen under the Droplet's claim (Coordinator.claim): our other processes wait, so two of
+    them never both send from plans made before either's action.
     """
+    coordinator = getattr(client, 'coordinator', None)
+    if coordinator is None:
+        return _look_and_post(client, waiter, droplet_id, body, deadline, report, marker,
+                              (plan_read_at, seen, look_after, True))
+    with coordinator.claim(droplet_id, deadline) as own_look:
+        return _look_and_post(client, waiter, droplet_id, body, deadline, report, marker,
+                              (plan_read_at, seen, look_after, own_look))
+
+
+def _look_and_post(client, waiter, droplet_id, body, deadline, report, marker, plan):
+    """start_action's work; ``plan`` is (plan_read_at, seen, look_after, own_look)."""
     path = droplet_path(droplet_id) + '/actions'
     for attempt in (1, 2):
         if marker is None or attempt == 2:
-            late, marker = _look_before(client, droplet_id, body['type'], deadline, marker, plan_read_at, seen,
-                                        look_after)
+            late, marker = _look_before(client, droplet_id, body['type'], deadline, marker, plan)
             if late is not None:  # our first POST was applied after the window after all
                 report.accepted(late)
                 return late
@@ -198,11 +210,14 @@ def start_action(client, waiter, droplet_id, body, deadline, report, marker=None
         return action
 
 
-def _look_before(client, droplet_id, action_type, deadline, marker, plan_read_at, seen, look_after):
+def _look_before(client, droplet_id, action_type, deadline, marker, plan):
     """(our late action found, or None; the marker) from a look at the Droplet's actions before a POST.
     Busy if someone else's action runs, or ran since the plan's read (or, for a plan from a shared page,
-    ended so shortly before it that the page may show the status from before: STATUS_LAG_GRACE_SECONDS)."""
-    if marker is not None:  # before a resend only a fresh look will do: a shared page may predate the late apply
+    ended so shortly before it that the page may show the status from before: STATUS_LAG_GRACE_SECONDS).
+    The look is the Droplet's own list before a resend, and when ``own_look`` says one of our processes
+    changed the Droplet lately (a shared page may predate that); else look_before_post's."""
+    plan_read_at, seen, look_after, own_look = plan
+    if marker is not None or own_look:  # before a resend, a shared page may predate the late apply
         before = listed = recent_actions(client, droplet_id)
     else:
         before, listed = look_before_post(client, droplet_id, deadline, since=plan_read_at, not_before=look_after)

@@ -21,6 +21,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import contextlib
 import errno
 import hashlib
 import math
@@ -538,6 +539,37 @@ class Coordinator:
             return True
         try:
             return self.changes.changed_since(droplet_id, read_at)
+        except (IOError, OSError) as error:
+            self.off('the record of our changes failed: %s' % error)
+            return True
+
+    @contextlib.contextmanager
+    def claim(self, droplet_id, deadline):
+        """The Droplet is this process's to look at and POST to, for the block: our other processes wait for it
+        (until ``deadline`` at most, monotonic), so two of them never both POST from plans made before either.
+        Yields True when the look before the POST must be the Droplet's own list: one of our processes changed
+        it lately (the record of our changes), and a shared page may predate that; or there is no shared
+        directory, or the claim could not be had (then sharing is off, and the look is the lone one)."""
+        directory = getattr(self.changes, 'directory', None)
+        if directory is None:
+            yield True
+            return
+        fd = None
+        try:
+            fd = directory.open('%s.claim-%s' % (self.changes.key, droplet_id))
+            if not directory.lock(fd, deadline - self._clock()):
+                raise LockTimeout(errno.EAGAIN, 'the claim on Droplet %s was held until the deadline' % droplet_id)
+        except (IOError, OSError) as error:
+            self.off('the claim on a Droplet failed: %s' % error)
+        try:
+            yield self.changes is None or self._changed_by_us(droplet_id)
+        finally:
+            if fd is not None:
+                os.close(fd)  # closing drops the lock, as the death of the process would
+
+    def _changed_by_us(self, droplet_id):
+        try:
+            return self.changes.changed_since(droplet_id, 0.0)
         except (IOError, OSError) as error:
             self.off('the record of our changes failed: %s' % error)
             return True

@@ -34,6 +34,7 @@ class RecentChanges:
 
     def __init__(self, directory, key, clock=time.monotonic):
         self.directory = directory if isinstance(directory, PrivateDirectory) else PrivateDirectory(directory)
+        self.key = key
         self.name = key + '.changes'
         self._clock = clock
 

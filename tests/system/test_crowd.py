@@ -4,7 +4,9 @@ import re
 import threading
 import time
 
+from crowd_oracle import crowd
 from hostile_checks import run_in_subprocess
+from module_call import run
 
 DROPLET_GET = re.compile(r'^/v2/droplets/(\d+)$')
 
@@ -88,3 +90,32 @@ def test_in_a_crowd_a_task_after_ours_sees_what_ours_did(sim, tmp_path, monkeypa
     assert not failed and on['changed'], on['msg']
     assert on['droplet']['status'] == 'active'
     assert sim.stats()['actions'][str(target['id'])] == {'power_off': 1, 'power_on': 1}
+
+
+def test_two_of_our_processes_renaming_one_droplet_in_a_crowd_send_one_rename(sim, tmp_path, monkeypatch):
+    # The first POST takes effect at once but is answered late (a slow network); its rename is over before
+    # the second task plans and looks, so the API would not refuse a second rename as a pending event, and
+    # the shared pages the second would plan and look from predate the first POST. A process of ours now
+    # waits for the Droplet's claim, then reads the Droplet's own list (failed first: two renames).
+    droplet = sim.seed(count=1)[0]
+    member = crowd(sim, tmp_path, monkeypatch)
+    try:
+        sim.configure(action_seconds={'default': 0.1})
+        sim.faults({'method': 'POST', 'path': '^/v2/droplets/%d/actions$' % droplet['id'], 'kind': 'delay',
+                    'delay': 2.0})
+        results = {}
+        args = dict(droplet_id=droplet['id'], type='rename', name='renamed-once', wait_timeout=30, timeout=10)
+        threads = [_start(sim, results, 'first', **args)]
+        ends = time.monotonic() + 30
+        while 'rename' not in sim.stats()['actions'].get(str(droplet['id']), {}):
+            assert time.monotonic() < ends, 'the first process never sent its rename'
+            time.sleep(0.02)
+        time.sleep(0.3)  # the first rename has ended (0.1 s), its answer is still on its way (2 s)
+        results['second'] = run(sim, **args)  # in this process: it starts at once, within the shared round
+        for thread in threads:
+            thread.join()
+    finally:
+        member.stop()
+    assert sim.stats()['actions'][str(droplet['id'])] == {'rename': 1}
+    assert not results['first'][0] and not results['second'][0], (results['first'][1], results['second'][1])
+    assert sorted([results['first'][1]['changed'], results['second'][1]['changed']]) == [False, True]

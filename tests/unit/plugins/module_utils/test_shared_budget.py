@@ -696,3 +696,26 @@ def test_a_crowded_fleet_wait_keeps_the_fields_the_shared_page_leaves_out(clock)
     finals = waiter.actions([dict(id=5, status='in-progress', region_slug='nyc3')], clock.now + 60)
     assert finals[5] == dict(id=5, status='completed', region_slug='nyc3')
     assert client.calls == [] and [asked[0] for asked in reads.asked] == ['actions-p1']
+
+
+# -- the claim on a Droplet (look and POST) ----------------------------------------------------------
+def test_a_claim_keeps_our_other_processes_waiting_and_then_says_to_read_the_droplets_own_list(tmp_path):
+    env = {'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')}
+    first, second = coordinator_for(URL, TOKEN, env=env), coordinator_for(URL, TOKEN, env=env)
+    with first.claim(7, time.monotonic() + 5) as own_look:
+        assert own_look is False  # none of ours changed Droplet 7: a shared look will do
+        blocked = time.monotonic()
+        with second.claim(7, time.monotonic() + 0.3) as second_own_look:  # held: waits 0.3 s, then goes alone
+            assert time.monotonic() - blocked >= 0.3 and second_own_look is True and not second.shared()
+        first.changing([7])
+    third = coordinator_for(URL, TOKEN, env=env)
+    with third.claim(7, time.monotonic() + 5) as own_look:
+        assert own_look is True and third.shared()  # one of ours changed it: its own list, not a shared page
+    with third.claim(8, time.monotonic() + 5) as own_look:
+        assert own_look is False  # another Droplet's claim is free
+
+
+def test_without_the_shared_directory_a_claim_asks_for_the_droplets_own_list(tmp_path):
+    alone = coordinator_for(URL, TOKEN, shared=False, env={'OCEANOPS_SHARED_DIR': str(tmp_path / 'unused')})
+    with alone.claim(7, time.monotonic() + 5) as own_look:
+        assert own_look is True
