@@ -10,7 +10,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError, MAX_PAGE_SIZE
-from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure, deleted_while
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POLL_MAX_SECONDS, poll_interval
 
 IN_PROGRESS = 'in-progress'
@@ -81,7 +81,10 @@ class Waiter:
             try:
                 return self.client.get(path, expect='action')
             except DigitalOceanAPIError as error:
-                if error.status == 404 and self.clock() - born < NEW_ACTION_GRACE_SECONDS:
+                if error.status != 404:
+                    raise
+                self.fail_if_droplet_gone(action)
+                if self.clock() - born < NEW_ACTION_GRACE_SECONDS:
                     return action
                 raise
 
@@ -175,11 +178,32 @@ class Waiter:
             page += 1
         # Not in the list at all (pruned, or another account view): ask for them one by one.
         for action_id in list(pending):
-            action = self.client.get('/v2/actions/%s' % action_id, expect='action')
+            action = self.read_action(pending[action_id])
             if action.get('status') != IN_PROGRESS:
                 final[action_id] = action
                 del pending[action_id]
                 state['seen_directly'] = True
+
+    def read_action(self, action):
+        """``action`` as the API shows it now; DropletGone when it answers 404 because its Droplet is gone."""
+        try:
+            return self.client.get('/v2/actions/%s' % action['id'], expect='action')
+        except DigitalOceanAPIError as error:
+            if error.status == 404:
+                self.fail_if_droplet_gone(action)
+            raise
+
+    def fail_if_droplet_gone(self, action):
+        """After a 404 on ``action``: DropletGone if its Droplet answers 404 too (one GET), else nothing."""
+        if action.get('resource_type', 'droplet') != 'droplet' or action.get('resource_id') is None:
+            return
+        try:
+            self.client.get('/v2/droplets/%s' % action['resource_id'], expect='droplet')
+        except DigitalOceanAPIError as error:
+            if error.status != 404:
+                raise
+            raise deleted_while([action['resource_id']], 'waiting for its %s action %s' % (action.get('type'),
+                                                                                        action['id']))
 
     def _scan_state(self, shared):
         not_before = self.client.coordinator.now() if shared else 0.0  # pages read since we began to wait

@@ -6,7 +6,7 @@ DigitalOcean (Droplets, their actions, pagination), enough for the real modules 
 ``callable(api, request) -> Reply``; this file has one for each misbehaviour met in the field
 (redirects, foreign or looping or endless next links, dribbled bodies or headers, gzip bombs,
 rate-limit headers, Retry-After variants, malformed 2xx, a POST answered 504 and applied later,
-a 422 "pending event" forever, a wrong Content-Type). Every request is recorded (method, path,
+a 422 "pending event" forever, a wrong Content-Type, a Droplet destroyed mid-wait). Every request is recorded (method, path,
 query, headers, the address it arrived on, body), so a test can say what was sent where.
 
 For runner-level tests: ``api.honest(request)`` is the honest answer a responder may build on,
@@ -162,6 +162,13 @@ class HostileAPI:
             self.droplets[droplet_id] = droplet
             made.append(droplet)
         return made
+
+    def delete_droplet(self, droplet_id):
+        """The Droplet is destroyed: it and its actions answer 404 and leave every list."""
+        with self._lock:
+            self.droplets.pop(droplet_id, None)
+            for action_id in [a['id'] for a in self.actions.values() if a['resource_id'] == droplet_id]:
+                del self.actions[action_id]
 
     # -- what was sent --------------------------------------------------------------------------------
     def posts(self):
@@ -355,6 +362,16 @@ def acted_then_malformed(raw, status=201):
         droplet_id = int(re.match(r'^/v2/droplets/(\d+)', request.path).group(1))
         api.start_action(droplet_id, (request.json() or {}).get('type'))
         return Reply(status, raw=raw)
+    return respond
+
+
+def deleted_when(droplet_id, condition):
+    """The Droplet is destroyed at the first matching request for which ``condition(api, request)`` holds,
+    before it is answered (honestly, from then on without the Droplet)."""
+    def respond(api, request):
+        if droplet_id in api.droplets and condition(api, request):
+            api.delete_droplet(droplet_id)
+        return api.honest(request)
     return respond
 
 
