@@ -66,14 +66,16 @@ class Reply:
 
 
 class Rule:
-    def __init__(self, method, path, responder, times):
+    def __init__(self, method, path, responder, times, when=None):
         self.method, self.path, self.responder, self.times = method, re.compile(path), responder, times
+        self.when = when
         self.hits = 0
 
     def matches(self, request):
         if self.times is not None and self.hits >= self.times:
             return False
-        return (self.method in (None, request.method)) and self.path.search(request.path) is not None
+        return ((self.method in (None, request.method)) and self.path.search(request.path) is not None
+                and (self.when is None or self.when(request)))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -146,9 +148,10 @@ class HostileAPI:
         self._server.server_close()
 
     # -- scripting ----------------------------------------------------------------------------------
-    def on(self, method, path, responder, times=None):
-        """Answer matching requests with ``responder(api, request)``; the first matching rule wins."""
-        rule = Rule(method, path, responder, times)
+    def on(self, method, path, responder, times=None, when=None):
+        """Answer matching requests with ``responder(api, request)``; the first matching rule wins.
+        ``when(request)``, if given, must hold too."""
+        rule = Rule(method, path, responder, times, when)
         self.rules.append(rule)
         return rule
 
@@ -295,6 +298,37 @@ def endless_pages(key='droplets'):
     """A new page number every time, no meta.total: only the deadline can stop it."""
     return next_link(lambda api, request: '%s%s?page=%d' % (api.base, request.path,
                                                             int(request.query.get('page', 1)) + 1), key)
+
+
+def page_after(api, request):
+    """The link to the page after this one."""
+    query = dict(request.query, page=str(int(request.query.get('page', 1)) + 1))
+    return '%s%s?%s' % (api.base, request.path, '&'.join('%s=%s' % pair for pair in sorted(query.items())))
+
+
+def pages_of(items_for, total_for, key='droplets'):
+    """Page after page: ``items_for(page)`` as the items, ``total_for(page)`` as meta.total, always a next link."""
+    def respond(api, request):
+        page = int(request.query.get('page', 1))
+        return Reply(200, {key: items_for(page), 'meta': dict(total=total_for(page)),
+                           'links': dict(pages=dict(next=page_after(api, request)))})
+    return respond
+
+
+def empty_pages(key='droplets', total=10 ** 9):
+    """Nothing on any page, while meta.total claims ``total`` items and a next link says more follow."""
+    return pages_of(lambda page: [], lambda page: total, key)
+
+
+def repeating_pages(key='droplets'):
+    """The same item on every page, with a new page number each time."""
+    return pages_of(lambda page: [dict(id=7, name='n', status='active')], lambda page: None, key)
+
+
+def leaping_total(key='droplets'):
+    """meta.total 3 on the first page, a billion on the next ones; a new item on each page."""
+    return pages_of(lambda page: [dict(id=page, name='n', status='active')], lambda page: 3 if page == 1 else 10 ** 9,
+                    key)
 
 
 def looping_pages(key='droplets'):
