@@ -156,8 +156,10 @@ class DigitalOceanModule:
         """The one way out on failure: msg and every result value pass through the redactor."""
         result = self.report.as_result()
         result.update(extra)
-        if self.client is not None:  # a failure says what it spent too
+        if self.client is not None:  # a failure says what it spent too, and what another task's 429 cost it
             result['api_requests'] = self.client.stats['requests']
+            if self.client.coordinator is not None:
+                msg += self.client.coordinator.hold_note()
         self.module.fail_json(msg=self.redact(msg), **self.redact.data(result))
 
     def run(self):

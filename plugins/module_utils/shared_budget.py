@@ -32,6 +32,7 @@ import threading
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import AdaptiveSchedule
+from ansible_collections.oceanops.droplets.plugins.module_utils.inherited_hold import InheritedHold
 from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
     STALE_SECONDS, fcntl, locked_file, open_private, read_json, write_json)
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import server_requested_delay
@@ -144,6 +145,7 @@ class RequestBudget:
         self._clock = clock
         self._sleep = sleep
         self.waited = 0.0
+        self.hold_view = None  # inherited_hold.InheritedHold: caps a hold another process set
 
     def take(self, max_wait, priority=False):
         """Wait for this request's turn; False (and no wait) if the turn would come after ``max_wait`` s."""
@@ -160,10 +162,12 @@ class RequestBudget:
         with locked_file(self.path) as fd:
             now = self._clock()
             state = _fresh_state(read_json(fd), now)
+            hold = state['hold_until'] if self.hold_view is None else self.hold_view.honoured(
+                state['hold_until'], state['hold_from'], now)
             if priority:
-                turn = self._earliest_turn(state, max(now, state['hold_until']), self.per_minute, every_window=True)
+                turn = self._earliest_turn(state, max(now, hold), self.per_minute, every_window=True)
             else:
-                turn = self._earliest_turn(state, max(now, state['hold_until'], state['last']),
+                turn = self._earliest_turn(state, max(now, hold, state['last']),
                                            self.per_minute - min(SHARED_READ_RESERVE, self.per_minute // 2))
             if turn - now > max_wait:
                 return None
@@ -188,7 +192,8 @@ class RequestBudget:
         with locked_file(self.path) as fd:
             now = self._clock()
             state = _fresh_state(read_json(fd), now)
-            state['hold_until'] = max(state['hold_until'], now + seconds)
+            if now + seconds > state['hold_until']:
+                state['hold_until'], state['hold_from'] = now + seconds, now
             write_json(fd, state)
 
     def _earliest_turn(self, state, turn, per_minute, every_window=False):
@@ -237,11 +242,12 @@ def _window(slots, current, width):
 
 def _fresh_state(state, now):
     """The stored state with expired slots dropped; a damaged or clock-skewed state starts afresh."""
-    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, pids={})
+    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, hold_from=0.0, pids={})
     try:
         fresh = dict(sec=dict((k, int(v)) for k, v in state.get('sec', {}).items()),
                      min=dict((k, int(v)) for k, v in state.get('min', {}).items()),
                      last=float(state.get('last', 0.0)), hold_until=float(state.get('hold_until', 0.0)),
+                     hold_from=float(state.get('hold_from', 0.0)),
                      pids=dict((str(int(k)), float(v)) for k, v in state.get('pids', {}).items()))
     except (TypeError, ValueError, AttributeError):
         fresh = empty
@@ -388,6 +394,9 @@ class Coordinator:
         self._log = log
         self._local = threading.local()  # .shared_read: this thread is reading for every fork
         self.crowd_size = 1  # processes on this budget, this one included, when crowded() last looked
+        self.inherited = InheritedHold(wall_clock)  # a 429 hold another process set costs us one probe
+        if budget is not None:
+            budget.hold_view = self.inherited
 
     def shared(self):
         return self.budget is not None
@@ -403,6 +412,7 @@ class Coordinator:
         if self.budget is None:
             return
         max_wait = MAX_BUDGET_WAIT if deadline is None else max(0.0, deadline - self._clock())
+        self.inherited.await_probe(max_wait)
         try:
             self.budget.take(max_wait, priority=getattr(self._local, 'shared_read', False))
         except (IOError, OSError) as error:
@@ -414,10 +424,16 @@ class Coordinator:
         self.schedule.observe(status, remaining)
         if status == 429 and self.budget is not None:
             delay = server_requested_delay(headers)
+            delay = HOLD_OFF_WITHOUT_RETRY_AFTER if delay is None else delay
             try:
-                self.budget.hold_off(HOLD_OFF_WITHOUT_RETRY_AFTER if delay is None else delay)
+                self.budget.hold_off(delay)
             except (IOError, OSError) as error:
                 self.off('the shared budget failed: %s' % error)
+        self.inherited.answered(status, delay if status == 429 and self.budget is not None else None)
+
+    def hold_note(self):
+        """For a failure message: the time that went to a 429 hold another task set, or ''."""
+        return self.inherited.note()
 
     def retry_delay(self, server_delay):
         return self.schedule.retry_delay(server_delay)
@@ -543,6 +559,7 @@ def coordinator_for(api_url, token, shared=True, env=None, log=None):
             with locked_file(budget.path):  # a read-only directory shows here
                 pass
             coordinator.budget, coordinator.reads = budget, SharedReads(directory, key)
+            budget.hold_view = coordinator.inherited
             coordinator.changes = RecentChanges(directory, key)
             return coordinator
         except (IOError, OSError) as error:
