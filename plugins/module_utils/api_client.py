@@ -302,10 +302,7 @@ class DigitalOceanClient:
     def _retrying(self, method, path, params, body, expect):
         attempt = failures = 0
         while True:
-            self._pace(method, path)
-            if self.coordinator is not None:  # wait for this request's turn in the token's shared budget
-                self.coordinator.before_request(self.deadline)
-            outcome, value, delay = self._attempt(method, path, params, body, expect)
+            outcome, value, delay = self._paced_attempt(method, path, params, body, expect)
             if outcome is _OK:
                 return value
             if outcome is _FAIL:
@@ -336,6 +333,17 @@ class DigitalOceanClient:
                     # (remaining 0) are stale after it and must not pace the retry a second time.
                     self.rate_limit['remaining'] = None
             self._sleep(delay)
+
+    def _paced_attempt(self, method, path, params, body, expect):
+        """One attempt after its pacing and its turn in the token's shared budget: what _attempt returns."""
+        self._pace(method, path)
+        if self.coordinator is None:
+            return self._attempt(method, path, params, body, expect)
+        self.coordinator.before_request(self.deadline)
+        try:
+            return self._attempt(method, path, params, body, expect)
+        finally:
+            self.coordinator.request_ended()
 
     def _attempt(self, method, path, params, body, expect):
         """One HTTP exchange: (_OK, decoded body, None), (_RETRY, error, delay) or (_FAIL, error, None)."""

@@ -27,6 +27,7 @@ class InheritedHold:
         self.answer_at = None  # wall time of this process's latest answer from the API
         self.own_until = None  # the end of the hold that answer asked for (its own time if it was no 429)
         self.probe_at = None  # wall time this process's latest probe was sent
+        self._prober = None  # the thread that sent it
         self.met = False  # a hold another process set was in force when this one was about to send
         self.waited = 0.0  # seconds this process spent waiting on such a hold
 
@@ -46,19 +47,26 @@ class InheritedHold:
                 return min(until, self.own_until)  # what the API asked of us since the hold began
             self.met = True
             if self.probe_at is None or self.probe_at < since:
-                self.probe_at = now
+                self.probe_at, self._prober = now, threading.get_ident()
                 return now  # this request is the probe
             self.waited += until - now  # a thread that slipped past await_probe: it keeps to the hold
             return until
 
-    def await_probe(self, max_wait):
-        """While this process's probe is out unanswered, wait for its answer (at most ``max_wait`` s)."""
+    def ended(self):
+        """A request of this thread ended: if it was the probe and got no answer (a dropped connection, a
+        timeout), the probe is over and taught nothing; the next request is a probe again."""
         with self._answered:
-            started = self._clock()
-            while self._probe_out() and self._clock() - started < max_wait:
-                self._answered.wait(max(0.0, min(1.0, max_wait - (self._clock() - started))))
-            if self._clock() > started:
-                self.waited += self._clock() - started
+            if self._probe_out() and self._prober == threading.get_ident():
+                self.probe_at = None
+            self._answered.notify_all()
+
+    def await_probe(self, max_wait):
+        """While this process's probe is out, wait for it to end (at most ``max_wait`` s)."""
+        with self._answered:
+            started = time.monotonic()
+            while self._probe_out() and time.monotonic() - started < max_wait:
+                self._answered.wait(max_wait - (time.monotonic() - started))
+            self.waited += time.monotonic() - started
 
     def _probe_out(self):
         return self.probe_at is not None and (self.answer_at is None or self.answer_at < self.probe_at)

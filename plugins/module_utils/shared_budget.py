@@ -431,6 +431,10 @@ class Coordinator:
                 self.off('the shared budget failed: %s' % error)
         self.inherited.answered(status, delay if status == 429 and self.budget is not None else None)
 
+    def request_ended(self):
+        """A request of this process ended, answered or not (see InheritedHold.ended)."""
+        self.inherited.ended()
+
     def hold_note(self):
         """For a failure message: the time that went to a 429 hold another task set, or ''."""
         return self.inherited.note()

@@ -11,7 +11,8 @@ def after_posts(count):
 
 
 def test_one_droplet_destroyed_while_its_action_runs(api):
-    # Before: its action answered 404 for the 10 s grace, then the raw "HTTP 404 ... could not be found".
+    # Before: its action's 404 was taken for a new action's lag for 10 s (here: "Timed out after 4 s"), then
+    # the raw "HTTP 404 ... could not be found".
     droplet = api.seed()[0]
     api.action_seconds = 60
     api.on('GET', r'^/v2/actions/\d+$', deleted_when(droplet['id'], after_posts(1)))

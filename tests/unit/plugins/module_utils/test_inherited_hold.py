@@ -6,31 +6,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+import time
+
 import pytest
+import requests
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError, DigitalOceanClient
-from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import (
-    Coordinator, RequestBudget, budget_key, private_directory)
-from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock
+from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import Coordinator, RequestBudget, budget_key
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.http_fakes import Reply, scripted_session
+from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.test_shared_budget import (  # noqa: F401
+    clock, shared_dir)  # pylint: disable=unused-import
 
 TOKEN = 'dop_v1_' + 'b' * 64
 URL = 'https://api.example.test'
 TOO_MANY = dict(id='too_many_requests', message='API Rate limit exceeded.')
-
-
-@pytest.fixture
-def clock():
-    fake = FakeClock()
-    fake.now = 1700000000.0
-    return fake
-
-
-@pytest.fixture
-def shared_dir(tmp_path):
-    path = str(tmp_path / 'shared')
-    assert private_directory(path) == (path, None)
-    return path
 
 
 def task(shared_dir, clock, script=()):
@@ -86,3 +76,36 @@ def test_a_task_keeps_to_the_hold_its_own_429_set(shared_dir, clock):
     assert mine.get('/v2/account') == dict(ok=True)
     assert clock.now - started >= 10.0
     assert mine.coordinator.hold_note() == ''
+
+
+def test_a_probe_that_got_no_answer_taught_nothing_and_the_retry_probes_again(shared_dir, clock):
+    hold_left_by_another_task(shared_dir, clock)
+    mine = task(shared_dir, clock, [requests.exceptions.ConnectionError('reset'), Reply(200, dict(ok=True))])
+    started = clock.now
+    assert mine.get('/v2/account') == dict(ok=True)
+    assert clock.now - started < 30  # the retry's backoff, not the 120 s hold
+    assert mine.stats['requests'] == 2
+
+
+def test_the_other_threads_of_the_task_wait_for_the_probes_answer_not_for_the_hold(shared_dir, clock):
+    hold_left_by_another_task(shared_dir, clock)
+    probe_sent, answered_at = threading.Event(), []
+
+    def slow_probe(request):
+        probe_sent.set()
+        time.sleep(0.3)
+        answered_at.append(time.monotonic())
+        return Reply(200, dict(ok=True))
+    def second(request):
+        sent_at.append(time.monotonic())
+        return Reply(200, dict(ok=True))
+    sent_at = []
+    mine = task(shared_dir, clock, [slow_probe, second])
+    started = clock.now
+    prober = threading.Thread(target=mine.get, args=('/v2/account',))
+    prober.start()
+    probe_sent.wait(5)
+    assert mine.get('/v2/account') == dict(ok=True)
+    prober.join(5)
+    assert sent_at[0] >= answered_at[0]  # the second request waited for the probe's answer
+    assert clock.now - started < 1.0  # and then for nothing more: the probe lifted the hold
