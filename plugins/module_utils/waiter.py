@@ -207,8 +207,8 @@ class Waiter:
         except DigitalOceanAPIError as error:
             if error.status != 404:
                 raise
-            raise deleted_while([action['resource_id']], 'waiting for its %s action %s' % (action.get('type'),
-                                                                                        action['id']))
+            doing = 'waiting for its %s action %s' % (action.get('type'), action['id'])
+            raise deleted_while([action['resource_id']], doing)
 
     def _scan_state(self, shared):
         not_before = self.client.coordinator.now() if shared else 0.0  # pages read since we began to wait

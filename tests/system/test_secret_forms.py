@@ -87,8 +87,8 @@ def test_a_token_with_whitespace_around_it_never_shows_as_a_parameter(sim, tmp_p
 
 
 @pytest.mark.parametrize('variable', TOKEN_ENV_VARS)
-def test_a_token_with_whitespace_around_it_never_shows_from_the_environment(sim, tmp_path, variable,
-                                                                          no_token_in_environment):
+def test_a_token_with_whitespace_around_it_never_shows_from_the_environment(
+        sim, tmp_path, variable, no_token_in_environment):
     droplet = sim.seed(count=1)[0]
     wrapping = list(WRAPPINGS.values())[TOKEN_ENV_VARS.index(variable) % len(WRAPPINGS)]
     value = secret(variable)

@@ -15,8 +15,8 @@ import requests
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError, DigitalOceanClient
 from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import Coordinator, RequestBudget, budget_key
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.http_fakes import Reply, scripted_session
-from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.test_shared_budget import (  # noqa: F401
-    clock, shared_dir)  # pylint: disable=unused-import
+from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.test_shared_budget import (  # noqa: F401 pylint: disable=unused-import
+    clock, shared_dir)
 
 TOKEN = 'dop_v1_' + 'b' * 64
 URL = 'https://api.example.test'
@@ -96,6 +96,7 @@ def test_the_other_threads_of_the_task_wait_for_the_probes_answer_not_for_the_ho
         time.sleep(0.3)
         answered_at.append(time.monotonic())
         return Reply(200, dict(ok=True))
+
     def second(request):
         sent_at.append(time.monotonic())
         return Reply(200, dict(ok=True))
