@@ -33,6 +33,7 @@ except ImportError:
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.http_body import (
     BodyError, checked, decode_json, read_body)
+from ansible_collections.oceanops.droplets.plugins.module_utils.page_sense import PageSense, meta_total, next_link
 from ansible_collections.oceanops.droplets.plugins.module_utils.redact import Redactor
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import (
     backoff_delay, jittered_server_delay, server_requested_delay)
@@ -268,7 +269,8 @@ class DigitalOceanClient:
 
         A next link is resolved as a URL against api_url and followed only when it has api_url's
         origin and a path under /v2/. The same page twice, more pages than meta.total allows,
-        more than MAX_PAGES pages, or the deadline passing, end the listing with an error.
+        more than MAX_PAGES pages, the deadline passing, or a page that stops making sense
+        (page_sense: empty yet linking on, only repeats, a leaping meta.total), end the listing with an error.
         """
         query = dict(params or {})
         query.setdefault('per_page', MAX_PAGE_SIZE)
@@ -276,6 +278,7 @@ class DigitalOceanClient:
         yielded = 0
         while path:
             data = self._call('GET', path, params=query, expect=key, whole=True)
+            guard.check(data, key)
             if on_page is not None:
                 on_page(data)
             for item in data[key]:
@@ -299,10 +302,7 @@ class DigitalOceanClient:
     def _retrying(self, method, path, params, body, expect):
         attempt = failures = 0
         while True:
-            self._pace(method, path)
-            if self.coordinator is not None:  # wait for this request's turn in the token's shared budget
-                self.coordinator.before_request(self.deadline)
-            outcome, value, delay = self._attempt(method, path, params, body, expect)
+            outcome, value, delay = self._paced_attempt(method, path, params, body, expect)
             if outcome is _OK:
                 return value
             if outcome is _FAIL:
@@ -333,6 +333,17 @@ class DigitalOceanClient:
                     # (remaining 0) are stale after it and must not pace the retry a second time.
                     self.rate_limit['remaining'] = None
             self._sleep(delay)
+
+    def _paced_attempt(self, method, path, params, body, expect):
+        """One attempt after its pacing and its turn in the token's shared budget: what _attempt returns."""
+        self._pace(method, path)
+        if self.coordinator is None:
+            return self._attempt(method, path, params, body, expect)
+        self.coordinator.before_request(self.deadline)
+        try:
+            return self._attempt(method, path, params, body, expect)
+        finally:
+            self.coordinator.request_ended()
 
     def _attempt(self, method, path, params, body, expect):
         """One HTTP exchange: (_OK, decoded body, None), (_RETRY, error, delay) or (_FAIL, error, None)."""
@@ -494,6 +505,7 @@ class _PageGuard:
         self.client = client
         self.first_path = path
         self.seen = set([_page_key(path, query)])
+        self.sense = PageSense()
         self.pages = 0
         self.page_size = None
         self.total = None
@@ -503,11 +515,17 @@ class _PageGuard:
                     method='GET', path=self.first_path)
         return error.redact(self.client.redact)
 
+    def check(self, data, key):
+        """Count the page; DigitalOceanAPIError if it stopped making sense (its items are not read)."""
+        self.pages += 1
+        nonsense = self.sense.check(data, key)
+        if nonsense:
+            raise self.fail(nonsense)
+
     def next_page(self, data, key):
         """(path, query) of the next page, or (None, None) at the end; DigitalOceanAPIError if it must not be read."""
-        self.pages += 1
         self._note_total(data, key)
-        link = ((data.get('links') or {}).get('pages') or {}).get('next') if isinstance(data.get('links'), dict) else None
+        link = next_link(data)
         if not link:
             return None, None
         if not isinstance(link, str):
@@ -536,8 +554,8 @@ class _PageGuard:
     def _note_total(self, data, key):
         if self.page_size is None:
             self.page_size = len(data[key])
-        total = (data.get('meta') or {}).get('total') if isinstance(data.get('meta'), dict) else None
-        if isinstance(total, int) and not isinstance(total, bool) and total >= 0:
+        total = meta_total(data)
+        if total is not None:
             self.total = max(self.total or 0, total)
 
     def _check_count(self):

@@ -11,7 +11,7 @@ import ipaddress
 import platform
 import traceback
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
@@ -87,9 +87,13 @@ class DigitalOceanModule:
         if not (params['api_token'] or '').strip():
             self.fail('api_token is required: set it, or one of the environment variables %s' % ', '.join(TOKEN_ENV_VARS))
         try:
-            params['api_token'] = check_token(params['api_token'])
+            cleaned = check_token(params['api_token'])
         except ValueError as refused:
             self.fail(str(refused))
+        # Ansible masks only the value it was given (with its newline): the stripped one is masked before
+        # it is written back, or the invocation would show it at -vvv.
+        self.mask(cleaned)
+        params['api_token'] = cleaned
         for option, ceiling in (('timeout', MAX_TIMEOUT_SECONDS), ('wait_timeout', MAX_WAIT_TIMEOUT_SECONDS)):
             value = params[option]
             if value is not None and not 0 < value <= ceiling:
@@ -100,9 +104,12 @@ class DigitalOceanModule:
         url = url or ''
         parts = urlsplit(url)
         if '@' in parts.netloc:
-            self.redact.add(parts.password)
+            userinfo = parts.netloc.rsplit('@', 1)[0]
+            secrets = [parts.password, unquote(parts.password or ''), userinfo if parts.password else None]
             if len(parts.username or '') >= 8:  # a token put where a user name goes; a short name is no secret
-                self.redact.add(parts.username)
+                secrets += [parts.username, unquote(parts.username), userinfo]
+            for secret in secrets:
+                self.mask(secret)
             self.fail('api_url must not contain a user name or password (user:password@): the API is authenticated '
                       'by api_token only; got %s' % _without_userinfo(parts))
         if parts.scheme not in ('http', 'https') or not parts.hostname:
@@ -120,6 +127,13 @@ class DigitalOceanModule:
         if parts.scheme == 'http' and not _is_loopback(parts.hostname) and not self.params['allow_insecure_http']:
             self.fail('api_url %r is plain http to a host that is not loopback: the token would cross the network '
                       'unencrypted. Use https, or set allow_insecure_http=true if you really mean it' % url)
+
+    def mask(self, secret):
+        """Hide ``secret``, a value derived from a secret option, as Ansible hides the option: in the
+        result, the failure and the invocation (no_log_values), and in every form the redactor knows."""
+        if secret:
+            self.redact.add(secret)
+            self.module.no_log_values.add(secret)
 
     # -- results ----------------------------------------------------------------------------------
     @property
@@ -143,8 +157,10 @@ class DigitalOceanModule:
         """The one way out on failure: msg and every result value pass through the redactor."""
         result = self.report.as_result()
         result.update(extra)
-        if self.client is not None:  # a failure says what it spent too
+        if self.client is not None:  # a failure says what it spent too, and what another task's 429 cost it
             result['api_requests'] = self.client.stats['requests']
+            if self.client.coordinator is not None:
+                msg += self.client.coordinator.hold_note()
         self.module.fail_json(msg=self.redact(msg), **self.redact.data(result))
 
     def run(self):

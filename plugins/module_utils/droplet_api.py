@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE, DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES
-from ansible_collections.oceanops.droplets.plugins.module_utils.errors import DropletGone, OutcomeUnknown, Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import OutcomeUnknown, Refused, deleted_while
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout, shared_droplet
 
@@ -108,7 +108,7 @@ def read_droplet(client, droplet_id, doing):
         return client.get(droplet_path(droplet_id), expect='droplet')
     except DigitalOceanAPIError as error:
         if error.status == 404:
-            raise DropletGone('Droplet %s was deleted while %s' % (droplet_id, doing))
+            raise deleted_while([droplet_id], doing)
         raise
 
 

@@ -28,6 +28,14 @@ class DropletGone(TaskFailure):
     """The Droplet disappeared (HTTP 404) while the task was acting on it or waiting for it."""
 
 
+def deleted_while(droplet_ids, doing):
+    """DropletGone naming the Droplets (one or several) and what the task was ``doing``."""
+    ids = [str(droplet_id) for droplet_id in droplet_ids]
+    if len(ids) == 1:
+        return DropletGone('Droplet %s was deleted while %s' % (ids[0], doing))
+    return DropletGone('Droplets %s were deleted while %s' % (', '.join(ids), doing))
+
+
 class OutcomeUnknown(TaskFailure):
     """A POST got no usable answer and no action of ours appeared in time: it is not sent again,
     because sending it twice could run it twice."""

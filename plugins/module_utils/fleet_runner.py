@@ -12,10 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, before_state
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE, DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    ActionMarker, Busy, RECONCILE_WINDOW_SECONDS, StateRefused, after_refusal, is_pending_event, start_action,
-    wait_out_others)
+    ActionMarker, Busy, RECONCILE_WINDOW_SECONDS, StateRefused, after_refusal, droplet_path, is_pending_event,
+    start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import Catalog, DropletView
-from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, OutcomeUnknown, Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import (
+    ActionErrored, OutcomeUnknown, Refused, deleted_while)
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_run import TaskRun
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 
@@ -197,15 +198,34 @@ class FleetRun(TaskRun):
 
         def lagging(droplets):
             return [v.droplet['id'] for v in self.views(droplets) if v.droplet['id'] in droplet_ids and not action.done(v)]
+
+        def read_again():
+            droplets = self.selection.read(again=True)
+            self._fail_if_deleted(set(droplet_ids) - set(d['id'] for d in droplets), action.name)
+            return droplets
         try:
             self.droplets = self.waiter.poll(
-                lambda: self.selection.read(again=True), lambda droplets: not lagging(droplets), deadline,
+                read_again, lambda droplets: not lagging(droplets), deadline,
                 lambda droplets: 'Droplets %s to show the effect of our %s' % (lagging(droplets)[:20], action.name),
                 cost=lambda droplets: self.selection.pages(len(droplets)) + self.side_requests)
         except WaitTimeout as timeout:
             if not (action.fallback and self.params['allow_power_off']):
                 raise
             self.droplets = timeout.last
+
+    def _fail_if_deleted(self, unlisted, action_name):
+        """Droplets our action completed on that a tag's list no longer shows: deleted (one GET each shows
+        it), or only untagged meanwhile (then they are left out of the wait)."""
+        gone = []
+        for droplet_id in sorted(unlisted):
+            try:
+                self.client.get(droplet_path(droplet_id), expect='droplet')
+            except DigitalOceanAPIError as error:
+                if error.status != 404:
+                    raise
+                gone.append(droplet_id)
+        if gone:
+            raise deleted_while(gone, 'waiting for the effect of our %s action' % action_name)
 
     def _fall_back(self, completed):
         still_on = [view for view in map(self.view, self.droplets)

@@ -11,7 +11,7 @@ import math
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE, DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import droplet_path
-from ansible_collections.oceanops.droplets.plugins.module_utils.errors import DropletGone, Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import Refused, deleted_while
 
 # Up to this many ids are read one GET each without first asking how large the account is.
 FEW_IDS = 2
@@ -52,11 +52,11 @@ class IdSelection:
             self._list_all = False
             found = self._one_by_one()
         missing = [droplet_id for droplet_id in self.ids if droplet_id not in found]
+        if missing and again:
+            raise deleted_while(missing, 'the task was waiting for %s' % ('it' if len(missing) == 1 else 'them'))
         if missing:
-            text = ', '.join(str(droplet_id) for droplet_id in missing)
-            if again:
-                raise DropletGone('Droplets %s were deleted while the task was waiting for them' % text)
-            raise Refused('droplet_ids: no Droplet has the id %s (nothing was sent)' % text)
+            raise Refused('droplet_ids: no Droplet has the id %s (nothing was sent)'
+                          % ', '.join(str(droplet_id) for droplet_id in missing))
         return [found[droplet_id] for droplet_id in self.ids]
 
     def pages(self, count):

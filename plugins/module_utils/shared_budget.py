@@ -33,6 +33,7 @@ import threading
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import AdaptiveSchedule
+from ansible_collections.oceanops.droplets.plugins.module_utils.inherited_hold import InheritedHold
 from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
     LOCK_MAX_WAIT, STALE_SECONDS, TEMPORARY_STALE_SECONDS, Corrupt, LockTimeout, PrivateDirectory, fcntl, read_json,
     write_json)
@@ -150,6 +151,7 @@ class RequestBudget:
         self._clock = clock
         self._sleep = sleep
         self.waited = 0.0
+        self.hold_view = None  # inherited_hold.InheritedHold: caps a hold another process set
 
     def take(self, max_wait, priority=False):
         """Wait for this request's turn; False (and no wait) if the turn would come after ``max_wait`` s."""
@@ -166,10 +168,12 @@ class RequestBudget:
         with self.directory.locked(self.name, min(LOCK_MAX_WAIT, max_wait), self._clock, self._sleep) as fd:
             now = self._clock()
             state = _read_state(fd, now)
+            hold = state['hold_until'] if self.hold_view is None else self.hold_view.honoured(
+                state['hold_until'], state['hold_from'], now)
             if priority:
-                turn = self._earliest_turn(state, max(now, state['hold_until']), self.per_minute, every_window=True)
+                turn = self._earliest_turn(state, max(now, hold), self.per_minute, every_window=True)
             else:
-                turn = self._earliest_turn(state, max(now, state['hold_until'], state['last']),
+                turn = self._earliest_turn(state, max(now, hold, state['last']),
                                            self.per_minute - min(SHARED_READ_RESERVE, self.per_minute // 2))
             if turn - now > max_wait:
                 return None
@@ -194,7 +198,8 @@ class RequestBudget:
         with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
             now = self._clock()
             state = _read_state(fd, now)
-            state['hold_until'] = max(state['hold_until'], now + seconds)
+            if now + seconds > state['hold_until']:
+                state['hold_until'], state['hold_from'] = now + seconds, now
             write_json(fd, state)
 
     def _earliest_turn(self, state, turn, per_minute, every_window=False):
@@ -254,11 +259,12 @@ def _read_state(fd, now):
 def _fresh_state(state, now):
     """The stored state with expired slots dropped; one written before a reboot starts afresh. Corrupt when a
     value is not one we write (Infinity, NaN, a huge number, a pid out of range, garbage)."""
-    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, pids={})
+    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, hold_from=0.0, pids={})
     try:
         fresh = dict(sec=dict((k, _count(v)) for k, v in state.get('sec', {}).items()),
                      min=dict((k, _count(v)) for k, v in state.get('min', {}).items()),
                      last=_finite(state.get('last', 0.0)), hold_until=_finite(state.get('hold_until', 0.0)),
+                     hold_from=_finite(state.get('hold_from', 0.0)),
                      pids=dict((str(_pid(k)), _finite(v)) for k, v in state.get('pids', {}).items()))
         for slot in list(fresh['sec']) + list(fresh['min']):
             _count(slot)
@@ -443,6 +449,9 @@ class Coordinator:
         self._warn = warn  # the user sees this (module.warn): once a task, when the directory turned sharing off
         self._local = threading.local()  # .shared_read: this thread is reading for every fork
         self.crowd_size = 1  # processes on this budget, this one included, when crowded() last looked
+        self.inherited = InheritedHold(clock)  # a 429 hold another process set costs us one probe
+        if budget is not None:
+            budget.hold_view = self.inherited
 
     def shared(self):
         return self.budget is not None
@@ -464,6 +473,7 @@ class Coordinator:
         if self.budget is None:
             return
         max_wait = MAX_BUDGET_WAIT if deadline is None else max(0.0, deadline - self._clock())
+        self.inherited.await_probe(max_wait)
         try:
             self.budget.take(max_wait, priority=getattr(self._local, 'shared_read', False))
         except (IOError, OSError) as error:
@@ -475,10 +485,20 @@ class Coordinator:
         self.schedule.observe(status, remaining)
         if status == 429 and self.budget is not None:
             delay = server_requested_delay(headers)
+            delay = HOLD_OFF_WITHOUT_RETRY_AFTER if delay is None else delay
             try:
-                self.budget.hold_off(HOLD_OFF_WITHOUT_RETRY_AFTER if delay is None else delay)
+                self.budget.hold_off(delay)
             except (IOError, OSError) as error:
                 self.off('the shared budget failed: %s' % error)
+        self.inherited.answered(status, delay if status == 429 and self.budget is not None else None)
+
+    def request_ended(self):
+        """A request of this process ended, answered or not (see InheritedHold.ended)."""
+        self.inherited.ended()
+
+    def hold_note(self):
+        """For a failure message: the time that went to a 429 hold another task set, or ''."""
+        return self.inherited.note()
 
     def retry_delay(self, server_delay):
         return self.schedule.retry_delay(server_delay)
@@ -638,6 +658,7 @@ def coordinator_for(api_url, token, shared=True, env=None, log=None, warn=None):
             with directory.locked(budget.name):  # a read-only directory shows here
                 pass
             coordinator.budget, coordinator.reads = budget, SharedReads(directory, key)
+            budget.hold_view = coordinator.inherited
             coordinator.changes = RecentChanges(directory, key)
             return coordinator
         except (IOError, OSError) as error:

@@ -10,7 +10,8 @@ __metaclass__ = type
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError, MAX_PAGE_SIZE
-from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure
+from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure, deleted_while
+from ansible_collections.oceanops.droplets.plugins.module_utils.page_sense import PageSense, next_link
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POLL_MAX_SECONDS, poll_interval
 
 IN_PROGRESS = 'in-progress'
@@ -81,7 +82,10 @@ class Waiter:
             try:
                 return self.client.get(path, expect='action')
             except DigitalOceanAPIError as error:
-                if error.status == 404 and self.clock() - born < NEW_ACTION_GRACE_SECONDS:
+                if error.status != 404:
+                    raise
+                self.fail_if_droplet_gone(action)
+                if self.clock() - born < NEW_ACTION_GRACE_SECONDS:
                     return action
                 raise
 
@@ -139,7 +143,8 @@ class Waiter:
                 len(still), whose, len(actions), ', '.join(describe_action(pending[i]) for i in sorted(still)[:5]))
 
         try:
-            self.poll(fetch, lambda still: not still, deadline, describe, initial=pending if pending else None)
+            self.poll(fetch, lambda still: not still, deadline, describe, initial=pending if pending else None,
+                      cost=lambda still: len(still) if state.get('unusable') else 1)
         except WaitTimeout as timeout:
             final.update(pending)
             timeout.last = final
@@ -147,39 +152,63 @@ class Waiter:
         return final
 
     def _scan_round(self, pending, final, state):
-        page = state['start_page']
+        if not state.get('unusable') and self._scan_list(pending, final, state):
+            return
+        # Not in the list at all (pruned, or another account view), or a list that stopped making sense:
+        # ask for them one by one (a round then costs one request per action: Waiter.poll's cost).
+        for action_id in list(pending):
+            action = self.read_action(pending[action_id])
+            if action.get('status') != IN_PROGRESS:
+                final[action_id] = action
+                del pending[action_id]
+                state['seen_directly'] = True
+
+    def _scan_list(self, pending, final, state):
+        """One round over the account's list from ``state['start_page']``: True when the round is over (one of
+        ours still runs, or no news yet), False when the list ended, or stopped making sense (then
+        ``state['unusable']`` says why, and later rounds ask for each action instead)."""
+        page, sense = state['start_page'], PageSense()
         while pending:
             data = self._actions_page(page, state)
             if data is None:  # a shared page from before we began to wait: no news yet, wait for a newer round
                 state['start_page'] = page
-                return
-            listed = data.get('actions') or []
-            blocked = False
-            for action in listed:
-                if action['id'] not in pending:
-                    continue
-                if action.get('status') == IN_PROGRESS:
-                    blocked = True
-                else:  # over what we had: a shared page keeps ids and statuses only
-                    final[action['id']] = dict(pending.pop(action['id']), **action)
-            if blocked:
+                return True
+            state['unusable'] = sense.check(data, 'actions')
+            if state['unusable']:
+                return False
+            if _take_finished(data.get('actions') or [], pending, final):  # one of ours still runs
                 state['start_page'] = page
-                return
-            if not ((data.get('links') or {}).get('pages') or {}).get('next'):
-                break
+                return True
+            if not next_link(data):
+                return False
             if self.clock() >= state['deadline']:  # a list that never ends must not outlast the task
                 waited = self.clock() - state['started']
                 raise WaitTimeout('Timed out after %.0f s waiting for %d actions still in progress (%s); the account\'s '
                                   'action list went on past page %d' % (waited, len(pending), ', '.join(
                                       describe_action(a) for a in list(pending.values())[:5]), page), waited=waited)
             page += 1
-        # Not in the list at all (pruned, or another account view): ask for them one by one.
-        for action_id in list(pending):
-            action = self.client.get('/v2/actions/%s' % action_id, expect='action')
-            if action.get('status') != IN_PROGRESS:
-                final[action_id] = action
-                del pending[action_id]
-                state['seen_directly'] = True
+        return False
+
+    def read_action(self, action):
+        """``action`` as the API shows it now; DropletGone when it answers 404 because its Droplet is gone."""
+        try:
+            return self.client.get('/v2/actions/%s' % action['id'], expect='action')
+        except DigitalOceanAPIError as error:
+            if error.status == 404:
+                self.fail_if_droplet_gone(action)
+            raise
+
+    def fail_if_droplet_gone(self, action):
+        """After a 404 on ``action``: DropletGone if its Droplet answers 404 too (one GET), else nothing."""
+        if action.get('resource_type', 'droplet') != 'droplet' or action.get('resource_id') is None:
+            return
+        try:
+            self.client.get('/v2/droplets/%s' % action['resource_id'], expect='droplet')
+        except DigitalOceanAPIError as error:
+            if error.status != 404:
+                raise
+            doing = 'waiting for its %s action %s' % (action.get('type'), action['id'])
+            raise deleted_while([action['resource_id']], doing)
 
     def _scan_state(self, shared):
         not_before = self.client.coordinator.now() if shared else 0.0  # pages read since we began to wait
@@ -227,6 +256,19 @@ def shared_droplet(client, droplet_id, max_age, not_before, deadline=None, kind=
         if page != last_seen and not ((data.get('links') or {}).get('pages') or {}).get('next'):
             break
     return None, None
+
+
+def _take_finished(listed, pending, final):
+    """Move the pending actions that ``listed`` shows ended into ``final``; True if one of them still runs."""
+    running = False
+    for action in listed:
+        if action.get('id') not in pending:
+            continue
+        if action.get('status') == IN_PROGRESS:
+            running = True
+        else:  # over what we had: a shared page keeps ids and statuses only
+            final[action['id']] = dict(pending.pop(action['id']), **action)
+    return running
 
 
 def _listed(data, droplet_id):

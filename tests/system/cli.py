@@ -15,11 +15,16 @@ def collections_path():
     return os.path.dirname(os.path.dirname(os.path.dirname(root)))
 
 
-def run_tool(tool, args, token, timeout=300):
-    """Run ``tool`` (ansible, ansible-playbook, ansible-doc) from this Python's bin; returns (rc, output)."""
-    env = dict(os.environ, DIGITALOCEAN_TOKEN=token, ANSIBLE_COLLECTIONS_PATH=collections_path(),
+def run_tool(tool, args, token, timeout=300, env=None):
+    """Run ``tool`` (ansible, ansible-playbook, ansible-doc) from this Python's bin; returns (rc, output).
+
+    ``token`` goes in DIGITALOCEAN_TOKEN unless it is None; ``env`` adds variables of its own.
+    """
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), **(env or {}),
                ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
                ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_NOCOLOR='1')
+    if token is not None:
+        env['DIGITALOCEAN_TOKEN'] = token
     command = [os.path.join(os.path.dirname(sys.executable), tool)] + list(args)
     completed = subprocess.run(command, env=env, capture_output=True, timeout=timeout, check=False)
     return completed.returncode, completed.stdout + completed.stderr

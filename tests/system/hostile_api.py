@@ -6,7 +6,7 @@ DigitalOcean (Droplets, their actions, pagination), enough for the real modules 
 ``callable(api, request) -> Reply``; this file has one for each misbehaviour met in the field
 (redirects, foreign or looping or endless next links, dribbled bodies or headers, gzip bombs,
 rate-limit headers, Retry-After variants, malformed 2xx, a POST answered 504 and applied later,
-a 422 "pending event" forever, a wrong Content-Type). Every request is recorded (method, path,
+a 422 "pending event" forever, a wrong Content-Type, a Droplet destroyed mid-wait). Every request is recorded (method, path,
 query, headers, the address it arrived on, body), so a test can say what was sent where.
 
 For runner-level tests: ``api.honest(request)`` is the honest answer a responder may build on,
@@ -66,14 +66,16 @@ class Reply:
 
 
 class Rule:
-    def __init__(self, method, path, responder, times):
+    def __init__(self, method, path, responder, times, when=None):
         self.method, self.path, self.responder, self.times = method, re.compile(path), responder, times
+        self.when = when
         self.hits = 0
 
     def matches(self, request):
         if self.times is not None and self.hits >= self.times:
             return False
-        return (self.method in (None, request.method)) and self.path.search(request.path) is not None
+        return ((self.method in (None, request.method)) and self.path.search(request.path) is not None
+                and (self.when is None or self.when(request)))
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -146,9 +148,10 @@ class HostileAPI:
         self._server.server_close()
 
     # -- scripting ----------------------------------------------------------------------------------
-    def on(self, method, path, responder, times=None):
-        """Answer matching requests with ``responder(api, request)``; the first matching rule wins."""
-        rule = Rule(method, path, responder, times)
+    def on(self, method, path, responder, times=None, when=None):
+        """Answer matching requests with ``responder(api, request)``; the first matching rule wins.
+        ``when(request)``, if given, must hold too."""
+        rule = Rule(method, path, responder, times, when)
         self.rules.append(rule)
         return rule
 
@@ -162,6 +165,13 @@ class HostileAPI:
             self.droplets[droplet_id] = droplet
             made.append(droplet)
         return made
+
+    def delete_droplet(self, droplet_id):
+        """The Droplet is destroyed: it and its actions answer 404 and leave every list."""
+        with self._lock:
+            self.droplets.pop(droplet_id, None)
+            for action_id in [a['id'] for a in self.actions.values() if a['resource_id'] == droplet_id]:
+                del self.actions[action_id]
 
     # -- what was sent --------------------------------------------------------------------------------
     def posts(self):
@@ -290,6 +300,37 @@ def endless_pages(key='droplets'):
                                                             int(request.query.get('page', 1)) + 1), key)
 
 
+def page_after(api, request):
+    """The link to the page after this one."""
+    query = dict(request.query, page=str(int(request.query.get('page', 1)) + 1))
+    return '%s%s?%s' % (api.base, request.path, '&'.join('%s=%s' % pair for pair in sorted(query.items())))
+
+
+def pages_of(items_for, total_for, key='droplets'):
+    """Page after page: ``items_for(page)`` as the items, ``total_for(page)`` as meta.total, always a next link."""
+    def respond(api, request):
+        page = int(request.query.get('page', 1))
+        return Reply(200, {key: items_for(page), 'meta': dict(total=total_for(page)),
+                           'links': dict(pages=dict(next=page_after(api, request)))})
+    return respond
+
+
+def empty_pages(key='droplets', total=10 ** 9):
+    """Nothing on any page, while meta.total claims ``total`` items and a next link says more follow."""
+    return pages_of(lambda page: [], lambda page: total, key)
+
+
+def repeating_pages(key='droplets'):
+    """The same item on every page, with a new page number each time."""
+    return pages_of(lambda page: [dict(id=7, name='n', status='active')], lambda page: None, key)
+
+
+def leaping_total(key='droplets'):
+    """meta.total 3 on the first page, a billion on the next ones; a new item on each page."""
+    return pages_of(lambda page: [dict(id=page, name='n', status='active')], lambda page: 3 if page == 1 else 10 ** 9,
+                    key)
+
+
 def looping_pages(key='droplets'):
     """Page 2 links to page 2 again, forever."""
     return next_link(lambda api, request: '%s%s?page=2' % (api.base, request.path), key)
@@ -355,6 +396,16 @@ def acted_then_malformed(raw, status=201):
         droplet_id = int(re.match(r'^/v2/droplets/(\d+)', request.path).group(1))
         api.start_action(droplet_id, (request.json() or {}).get('type'))
         return Reply(status, raw=raw)
+    return respond
+
+
+def deleted_when(droplet_id, condition):
+    """The Droplet is destroyed at the first matching request for which ``condition(api, request)`` holds,
+    before it is answered (honestly, from then on without the Droplet)."""
+    def respond(api, request):
+        if droplet_id in api.droplets and condition(api, request):
+            api.delete_droplet(droplet_id)
+        return api.honest(request)
     return respond
 
 

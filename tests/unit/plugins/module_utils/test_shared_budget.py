@@ -206,7 +206,7 @@ def test_budget_file_holds_counts_only(shared_dir, clock):
     shared.take(1)
     shared.hold_off(1)
     with open(shared.path) as handle:
-        assert set(json.load(handle)) == {'sec', 'min', 'last', 'hold_until', 'pids'}
+        assert set(json.load(handle)) == {'sec', 'min', 'last', 'hold_until', 'hold_from', 'pids'}
 
 
 # -- shared reads, fake clock --------------------------------------------------------------------
