@@ -28,7 +28,7 @@ def task(shared_dir, clock, script=()):
     budget = RequestBudget(shared_dir, budget_key(URL, TOKEN), clock=clock, sleep=clock.sleep)
     client = DigitalOceanClient(URL, TOKEN, session=scripted_session(list(script), clock)[0], sleep=clock.sleep,
                                 clock=clock)
-    client.coordinator = Coordinator(budget=budget, clock=clock, wall_clock=clock)
+    client.coordinator = Coordinator(budget=budget, clock=clock)
     client.deadline = clock.now + 600
     return client
 
