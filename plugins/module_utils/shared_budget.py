@@ -68,6 +68,9 @@ SHARED_ROUND_MAX_SECONDS = 5.0
 LEASE_MAX_WAIT = SHARED_ROUND_MAX_SECONDS
 FILE_PATTERN = re.compile(r'^[0-9a-f]{32}\.[a-z0-9-]+(\.json|\.lease|\.budget|\.changes)?(\.tmp\d+)?$')
 TEMPORARY_PATTERN = re.compile(r'\.tmp\d+$')
+# A process of ours holds a Droplet's claim for its look and POST (Coordinator.claim): well under a second as a
+# rule, a request timeout or two at worst. A claim held longer is a stopped process: the task goes on alone.
+CLAIM_MAX_WAIT = 10.0
 # Linux's largest pid (pid_max is at most 2**22); a bigger one in a shared file is not one we wrote.
 PID_MAX = 4194304
 # What a shared page of GET /v2/actions keeps of each action: no names, regions or anything else.
@@ -566,7 +569,8 @@ class Coordinator:
     @contextlib.contextmanager
     def claim(self, droplet_id, deadline):
         """The Droplet is this process's to look at and POST to, for the block: our other processes wait for it
-        (until ``deadline`` at most, monotonic), so two of them never both POST from plans made before either.
+        (CLAIM_MAX_WAIT, and ``deadline``, monotonic, at most), so two of them never both POST from plans made
+        before either.
         Yields True when the look before the POST must be the Droplet's own list: one of our processes changed
         it lately (the record of our changes), and a shared page may predate that; or there is no shared
         directory, or the claim could not be had (then sharing is off, and the look is the lone one)."""
@@ -577,8 +581,9 @@ class Coordinator:
         fd = None
         try:
             fd = directory.open('%s.claim-%s' % (self.changes.key, droplet_id))
-            if not directory.lock(fd, deadline - self._clock()):
-                raise LockTimeout(errno.EAGAIN, 'the claim on Droplet %s was held until the deadline' % droplet_id)
+            if not directory.lock(fd, min(CLAIM_MAX_WAIT, deadline - self._clock())):
+                raise LockTimeout(errno.EAGAIN, 'the claim on Droplet %s was held too long (a stopped process?)'
+                                  % droplet_id)
         except (IOError, OSError) as error:
             self.off('the claim on a Droplet failed: %s' % error)
         try:

@@ -715,6 +715,16 @@ def test_a_claim_keeps_our_other_processes_waiting_and_then_says_to_read_the_dro
         assert own_look is False  # another Droplet's claim is free
 
 
+def test_a_claim_held_past_claim_max_wait_is_a_stopped_holder_and_the_task_goes_on_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(shared_budget, 'CLAIM_MAX_WAIT', 0.2)
+    env = {'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')}
+    holder, waiting = coordinator_for(URL, TOKEN, env=env), coordinator_for(URL, TOKEN, env=env)
+    with holder.claim(7, time.monotonic() + 60):
+        started = time.monotonic()
+        with waiting.claim(7, time.monotonic() + 60) as own_look:  # the deadline is far: the cap ends the wait
+            assert time.monotonic() - started < 5 and own_look is True and 'claim' in waiting.note
+
+
 def test_without_the_shared_directory_a_claim_asks_for_the_droplets_own_list(tmp_path):
     alone = coordinator_for(URL, TOKEN, shared=False, env={'OCEANOPS_SHARED_DIR': str(tmp_path / 'unused')})
     with alone.claim(7, time.monotonic() + 5) as own_look:
