@@ -7,7 +7,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))            # the simulator package
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'contract'))   # spec_loader
 
-from sim_harness import Api  # noqa: E402
+from sim_harness import Api, ManualClock  # noqa: E402
 from spec_loader import load_api  # noqa: E402
 
 
@@ -18,8 +18,10 @@ def spec():
 
 @pytest.fixture
 def api(spec):
-    """A fresh simulator whose every API answer is validated against the spec."""
-    running = Api(contract=spec)
+    """A fresh simulator whose every API answer is validated against the spec. Its account's clock is the test's
+    (ManualClock: api.pass_time and wait_action move it), so no window of a simulated action depends on how busy
+    the machine is; real time is left to what is real (a delayed answer, a process starting)."""
+    running = Api(contract=spec, clock=ManualClock())
     yield running
     running.close()
 
@@ -31,6 +33,7 @@ def make_api(spec):
 
     def start(**options):
         options.setdefault('contract', spec)
+        options.setdefault('clock', ManualClock())
         started.append(Api(**options))
         return started[-1]
     yield start

@@ -17,12 +17,28 @@ from simulator.state import Config, Store
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+class ManualClock:
+    """A clock that stands still until the test moves it: an action ends, a status follows, only when told,
+    however slow the machine is (real time would let a loaded machine miss a 0.3 s window)."""
+
+    def __init__(self, start=None):
+        self.now = time.time() if start is None else start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
 class Api:
     """A running simulator and a requests session with a token, for one test."""
 
     def __init__(self, per_minute=250, per_hour=5000, tokens=(), contract=None, action_seconds=0.2, status_lag=0.1,
-                 **simulator_options):
-        store = Store(Config(action_seconds=action_seconds, status_lag=status_lag))
+                 clock=None, **simulator_options):
+        # clock: the account's clock (actions, status lag, timestamps); a ManualClock makes time a test's to move.
+        self.clock = clock or time.time
+        store = Store(Config(action_seconds=action_seconds, status_lag=status_lag), clock=self.clock)
         self.sim = Simulator(store, tokens=tokens, per_minute=per_minute, per_hour=per_hour, **simulator_options)
         self.server = serve(self.sim)
         self.base = 'http://127.0.0.1:%d' % self.server.server_address[1]
@@ -65,15 +81,23 @@ class Api:
     def seed(self, **spec):
         return self.control('POST', 'droplets', spec)['droplets']
 
+    def pass_time(self, seconds):
+        """Let ``seconds`` pass on the account's clock: moved at once if it is a ManualClock, else slept through."""
+        if isinstance(self.clock, ManualClock):
+            self.clock.advance(seconds)
+        else:
+            time.sleep(seconds)
+
     def wait_action(self, action_id, limit=5.0):
-        """The action once it is no longer in progress."""
-        deadline = time.time() + limit
+        """The action once it is no longer in progress (``limit``: seconds of the account's clock)."""
+        waited = 0.0
         while True:
             action = self.call('GET', '/v2/actions/%d' % action_id).json()['action']
             if action['status'] != 'in-progress':
                 return action
-            assert time.time() < deadline, 'action %d still in progress after %s s' % (action_id, limit)
-            time.sleep(0.03)
+            assert waited < limit, 'action %d still in progress after %s s' % (action_id, limit)
+            self.pass_time(0.03)
+            waited += 0.03
 
     def close(self):
         self.session.close()

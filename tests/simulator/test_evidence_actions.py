@@ -1,6 +1,5 @@
 """Action rules corrected from evidence (issue 12): each names its source in docs/simulator.md's ledger."""
 
-import time
 
 import pytest
 import requests
@@ -68,7 +67,7 @@ def test_resize_of_a_running_droplet_is_accepted_and_it_is_running_afterwards(ap
     response = act(api, target['id'], type='resize', size='s-2vcpu-4gb', disk=True)
     assert response.status_code == 201, response.text
     assert api.wait_action(response.json()['action']['id'])['status'] == 'completed'
-    time.sleep(api.sim.store.config.status_lag + 0.05)
+    api.pass_time(api.sim.store.config.status_lag + 0.05)
     after = droplet(api, target['id'])
     assert (after['size_slug'], after['disk'], after['status']) == ('s-2vcpu-4gb', 80, 'active')
     # one action, the resize: no power_off/power_on of the API's own appears in the history
@@ -79,7 +78,7 @@ def test_resize_of_a_running_droplet_is_accepted_and_it_is_running_afterwards(ap
 def test_resize_of_an_off_droplet_leaves_it_off(api):
     target = api.seed(count=1, status='off')[0]
     api.wait_action(act(api, target['id'], type='resize', size='s-2vcpu-4gb').json()['action']['id'])
-    time.sleep(api.sim.store.config.status_lag + 0.05)
+    api.pass_time(api.sim.store.config.status_lag + 0.05)
     assert droplet(api, target['id'])['status'] == 'off'
 
 

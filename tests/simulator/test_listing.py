@@ -1,7 +1,5 @@
 """Lists page like the API's, filters match, and the read-only endpoints answer as the spec says."""
 
-import time
-
 import pytest
 
 
@@ -86,7 +84,7 @@ def test_a_page_of_the_actions_history_reads_only_its_own_actions(api):
     for action_type in ('power_off', 'power_on', 'enable_ipv6'):
         response = api.call('POST', '/v2/droplets/actions', params={'tag_name': 'web'}, json={'type': action_type})
         assert len(response.json()['actions']) == 1000
-        time.sleep(0.1)
+        api.pass_time(0.1)
     store = api.sim.store
     store.actions = CountingLookups(store.actions)
     for page in range(1, 11):
