@@ -193,9 +193,10 @@ def summary(target, steps, wall):
                               seconds=None if s.seconds is None else round(s.seconds, 1)) for s in steps])
     with open(os.path.join(BUILD, '%s-times.json' % target), 'w') as handle:
         json.dump(record, handle, indent=2)
-    passed = sum(1 for s in steps if s.state == 'passed')
-    print('steps: %d passed, %d failed' % (passed, len(steps) - passed))
-    return passed == len(steps)
+    counts = dict((state, sum(1 for s in steps if s.state == state)) for state in ('passed', 'failed', 'skipped'))
+    skipped = ', %d skipped' % counts['skipped'] if counts['skipped'] else ''  # not run: a step they need failed
+    print('steps: %d passed, %d failed%s' % (counts['passed'], counts['failed'], skipped))
+    return counts['passed'] == len(steps)
 
 
 def main(argv):
