@@ -12,16 +12,17 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, before_state
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE, DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    ActionMarker, Busy, RECONCILE_WINDOW_SECONDS, StateRefused, after_refusal, droplet_path, is_pending_event,
-    start_action, wait_out_others)
+    ActionMarker, Busy, StateRefused, after_refusal, droplet_path, is_pending_event, start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import Catalog, DropletView
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import (
     ActionErrored, OutcomeUnknown, Refused, deleted_while)
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_run import TaskRun
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import RECONCILE_WINDOW_SECONDS
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 
 # Individual POSTs for a part of a fleet run this many at a time; the client paces them by the
-# rate-limit headers, and DigitalOcean's per-minute limit (250) is shared by the whole token.
+# rate-limit headers, and DigitalOcean's per-minute limit (timing.API_REQUESTS_PER_MINUTE) is shared by the
+# whole token.
 FLEET_CONCURRENCY = 5
 
 
