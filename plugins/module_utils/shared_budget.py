@@ -39,8 +39,8 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.private_files im
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import server_requested_delay
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
     ACTIVE_SECONDS, BUDGET_PER_HOUR, BUDGET_PER_MINUTE, CLAIM_MAX_WAIT, HOLD_OFF_WITHOUT_RETRY_AFTER, LEASE_MAX_WAIT,
-    LEASE_POLL_SECONDS, LOCK_MAX_WAIT, MAX_BUDGET_WAIT, SHARED_ROUND_MAX_SECONDS, SHARED_ROUND_MIN_SECONDS,
-    SHARED_ROUND_SECONDS_PER_PROCESS, STALE_SECONDS, TEMPORARY_STALE_SECONDS)
+    LOCK_MAX_WAIT, MAX_BUDGET_WAIT, SHARED_ROUND_MAX_SECONDS, SHARED_ROUND_MIN_SECONDS, SHARED_ROUND_SECONDS_PER_PROCESS,
+    STALE_SECONDS, TEMPORARY_STALE_SECONDS)
 from ansible_collections.oceanops.droplets.plugins.module_utils.shared_changes import RecentChanges
 
 ENV_DIRECTORY = 'OCEANOPS_SHARED_DIR'

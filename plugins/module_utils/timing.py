@@ -28,8 +28,6 @@ MAX_BUDGET_WAIT = 120.0
 HOLD_OFF_WITHOUT_RETRY_AFTER = 5.0
 # A process that took a turn this recently, and still runs, counts as a fork waiting alongside.
 ACTIVE_SECONDS = 120.0
-# How often a process waiting for another's lease on a shared read looks again: short, the read is quick.
-LEASE_POLL_SECONDS = 0.05
 # A crowd reads a shared page at most every 0.1 s per process (and at least every 5 s): 2 s for up to
 # 20 forks, 5 s for 50. A process whose own poll interval is longer reads at half that interval.
 SHARED_ROUND_SECONDS_PER_PROCESS = 0.1
