@@ -13,9 +13,9 @@ An entry (``ActionType``) holds data:
   ``required``: those the type cannot do without. ``scopes``: the token scopes it needs (a 403
   names them). ``bulk``: ``POST /v2/droplets/actions?tag_name=`` accepts it. ``many``: it makes
   sense for a list of Droplets (``droplet_ids``). ``done_doc``: the "already done" rule in words.
-- ``off_first``: the API powers a running Droplet off itself for this action (hard); with
-  allow_power_off the single-Droplet plan shuts it down gracefully first (power_off if that fails)
-  and powers it on again after.
+- ``off_first``: an ``OffFirst(off, on)``: the API powers a running Droplet off itself for this action
+  (hard); with allow_power_off the single-Droplet plan sends ``off`` first (and its fallback if the Droplet
+  is still on) and ``on`` after. Running means the status ``on`` leaves; off, the one the fallback leaves.
 - ``fallback``: the type sent when this one ended but its state did not show within
   graceful_timeout, if the user set allow_power_off (shutdown -> power_off).
 - ``status_after``: the status this action leaves (it shows a moment after the action completes),
@@ -28,23 +28,32 @@ module parameters, methods that fetch once what a rule needs: policy, snapshots,
   Called by the plan step of both runners, and by their settle step, polling until it holds.
 - ``instead(view) -> type name or None``: another type reaches the state from here (plan step).
 - ``preflight(view)``: raises Refused when the POST cannot succeed (plan step, before any POST).
-- ``changes(view) -> dict``: the fields the action changes, for diff mode (plan step).
+- ``changes(view) -> dict``: the fields the action changes, for diff mode (plan step); each key's current
+  value is read by ``BEFORE_READERS`` (or by the entry's own ``before(view, after) -> dict``).
+- ``prefetch(client, views, params) -> int``: reads once for a whole fleet what ``done`` would read per
+  Droplet, primes the views and returns the requests it made (fleet plan and settle steps).
+- ``extras(view) -> dict``: fields added to a Droplet's result, e.g. the snapshot taken (both runners).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import collections
+
+from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import Refused
 
 BACKUP_POLICY_KEYS = ('plan', 'weekday', 'hour')  # window_length_hours and retention_period_days are read-only
 UPDATE = ('droplet:update',)
+# The types an off_first action is wrapped in: ``off`` before it (with its fallback), ``on`` after it.
+OffFirst = collections.namedtuple('OffFirst', 'off on')
 
 
 class ActionType:
     def __init__(self, name, summary, fields=(), required=(), bulk=False, many=False, scopes=UPDATE, done=None,
-                 done_doc=None, changes=None, preflight=None, instead=None, off_first=False, fallback=None,
-                 status_after=None):
+                 done_doc=None, changes=None, preflight=None, instead=None, off_first=None, fallback=None,
+                 status_after=None, prefetch=None, extras=None, before=None):
         self.name = name
         self.summary = summary
         self.fields = fields
@@ -60,6 +69,9 @@ class ActionType:
         self.off_first = off_first
         self.fallback = fallback
         self.status_after = status_after
+        self.prefetch = prefetch
+        self.extras = extras
+        self.before = before
         if (done is None) != (done_doc is None):
             raise ValueError('%s: a done rule and its done_doc go together' % name)
 
@@ -202,12 +214,41 @@ def _snapshot_done(view):
     return view.snapshot_named(view.params['name']) is not None
 
 
+def _snapshot_extras(view):
+    """The snapshot named ``name``, returned with the result (None when there is none yet)."""
+    if not view.params.get('name'):
+        return {}
+    return dict(snapshot=view.snapshot_named(view.params['name']))
+
+
+def _prefetch_snapshots(client, views, params):
+    """Every Droplet's snapshots from one account-wide listing instead of one request per Droplet."""
+    by_droplet, pages = {}, []
+    for snap in client.paginate('/v2/snapshots', 'snapshots', params=dict(resource_type='droplet'), on_page=pages.append):
+        by_droplet.setdefault(str(snap.get('resource_id')), []).append(snap)
+    for view in views:
+        view.prime('snapshots', by_droplet.get(str(view.droplet['id']), []))
+    return len(pages)
+
+
+def _prefetch_backup_policies(client, views, params):
+    """With a backup_policy to compare, every Droplet's policy from one account-wide request."""
+    if not params.get('backup_policy'):
+        return 0
+    listed = client.get('/v2/droplets/backups/policies', params=dict(per_page=MAX_PAGE_SIZE)).get('policies', {})
+    policies = dict((str(key), value) for key, value in listed.items())
+    for view in views:
+        record = policies.get(str(view.droplet['id'])) or {}
+        view.prime('policy', record.get('backup_policy') if record.get('backup_enabled') else None)
+    return 1
+
+
 ACTION_TYPES = dict((action.name, action) for action in (
     ActionType('enable_backups', 'Enable backups, optionally with a backup policy.',
                fields=('backup_policy',), bulk=True, done=_backups_done, changes=_backups_changes(True),
                done_doc='C(backups) is in C(features) and, with O(backup_policy), the policy matches (otherwise '
                         'the policy is changed with V(change_backup_policy))',
-               instead=_policy_change_instead),
+               instead=_policy_change_instead, prefetch=_prefetch_backup_policies),
     ActionType('disable_backups', 'Disable backups.', bulk=True, done=lambda view: not _has_feature('backups')(view),
                done_doc='C(backups) is not in C(features)', changes=_backups_changes(False)),
     ActionType('change_backup_policy', 'Change the backup policy of a Droplet that has backups enabled.',
@@ -233,7 +274,7 @@ ACTION_TYPES = dict((action.name, action) for action in (
                fields=('size', 'disk'), required=('size',), scopes=UPDATE + ('droplet:create',), done=_resize_done,
                done_doc='C(size_slug) is O(size) (with O(disk=true), the disk matches that size\'s too)',
                changes=lambda view: dict(size_slug=view.params['size']), preflight=_resize_preflight,
-               off_first=True),
+               off_first=OffFirst(off='shutdown', on='power_on')),
     ActionType('rebuild', 'Rebuild from an image id or slug.',
                fields=('image',), required=('image',), scopes=UPDATE + ('droplet:admin',),
                changes=lambda view: dict(image=view.params['image']), preflight=_rebuild_preflight),
@@ -249,31 +290,45 @@ ACTION_TYPES = dict((action.name, action) for action in (
     ActionType('snapshot', 'Take a snapshot named O(name).',
                fields=('name',), required=('name',), bulk=True, scopes=UPDATE + ('image:create',),
                done=_snapshot_done, done_doc='the Droplet has a snapshot named O(name), which is returned',
-               changes=lambda view: dict(snapshot=view.params['name'])),
+               changes=lambda view: dict(snapshot=view.params['name']), prefetch=_prefetch_snapshots,
+               extras=_snapshot_extras),
 ))
 
-ALL_FIELDS = ('backup_policy', 'size', 'disk', 'image', 'name', 'kernel')
+# Every module option some type sends, in the table's order.
+ALL_FIELDS = tuple(collections.OrderedDict((field, None) for action in ACTION_TYPES.values() for field in action.fields))
 BULK_TYPES = tuple(name for name, action in ACTION_TYPES.items() if action.bulk)
 MANY_TYPES = tuple(name for name, action in ACTION_TYPES.items() if action.many)
 
 
+def _features(view):
+    return view.droplet.get('features') or []
+
+
+def _image_now(view, after):
+    image = view.droplet.get('image') or {}
+    return image.get('slug') or image.get('id')
+
+
+# The current value of each field a ``changes`` hook names, for the diff's "before" (``after`` is the
+# value the action would set).
+BEFORE_READERS = dict(
+    status=lambda view, after: view.droplet.get('status'),
+    backups_enabled=lambda view, after: 'backups' in _features(view),
+    ipv6_enabled=lambda view, after: 'ipv6' in _features(view),
+    size_slug=lambda view, after: view.droplet.get('size_slug'),
+    name=lambda view, after: view.droplet.get('name'),
+    kernel_id=lambda view, after: (view.droplet.get('kernel') or {}).get('id'),
+    image=_image_now,
+    backup_policy=lambda view, after: _policy_body(view.backup_policy() or {}) if 'backups' in _features(view) else None,
+    snapshot=lambda view, after: after if view.snapshot_named(after) else None,
+)
+
+
+def _before_from_readers(view, after):
+    return dict((key, BEFORE_READERS[key](view, value)) for key, value in after.items() if key in BEFORE_READERS)
+
+
 def before_state(view, action):
     """The current values of the fields ``action`` would change, keyed like ``action.changes``."""
-    droplet = view.droplet
-    features = droplet.get('features') or []
-    current = dict(
-        status=droplet.get('status'),
-        backups_enabled='backups' in features,
-        ipv6_enabled='ipv6' in features,
-        size_slug=droplet.get('size_slug'),
-        name=droplet.get('name'),
-        kernel_id=(droplet.get('kernel') or {}).get('id'),
-        image=(droplet.get('image') or {}).get('slug') or (droplet.get('image') or {}).get('id'),
-    )
     after = action.changes(view)
-    before = dict((key, current.get(key)) for key in after if key in current)
-    if 'backup_policy' in after:
-        before['backup_policy'] = _policy_body(view.backup_policy() or {}) if 'backups' in features else None
-    if 'snapshot' in after:
-        before['snapshot'] = after['snapshot'] if view.snapshot_named(after['snapshot']) else None
-    return before, after
+    return (action.before or _before_from_readers)(view, after), after

@@ -19,22 +19,15 @@ import random
 import threading
 import time
 
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
+    CONSECUTIVE_429_BASE_SECONDS, DRAIN_COOLDOWN, DRAIN_MIN_SPAN, DRAIN_WINDOW, FAST_DRAIN_PER_SECOND,
+    RATE_LIMIT_WAIT_CAP_SECONDS, jittered_server_delay)
+
 MAX_FACTOR = 16.0
 SLOW_DOWN_ON_429 = 2.0
 SLOW_DOWN_ON_DRAIN = 1.5
 # The factor comes back down by this much per second without a 429 or a fast drain.
 RECOVERY_PER_SECOND = 0.05
-# ratelimit-remaining falling faster than this (requests a second, over at least DRAIN_MIN_SPAN
-# seconds) means the token's users together run at 80 % of the 250 a minute burst limit or more.
-FAST_DRAIN_PER_SECOND = 250 * 0.8 / 60.0
-DRAIN_MIN_SPAN = 5.0
-DRAIN_WINDOW = 30.0
-# One slow-down per this many seconds for a drain: the samples that showed it stay in the window.
-DRAIN_COOLDOWN = 5.0
-# Retries after consecutive 429s: at least this many seconds times 2 ** (consecutive - 1).
-CONSECUTIVE_429_BASE_SECONDS = 1.0
-RETRY_CAP_SECONDS = 120.0
-FIRST_429_JITTER_CAP = 1.0
 
 
 class AdaptiveSchedule:
@@ -110,7 +103,7 @@ class AdaptiveSchedule:
             consecutive = max(1, self._consecutive_429)
         asked = max(0.0, server_delay or 0.0)
         if consecutive == 1 and server_delay is not None:
-            return asked + self._rng.uniform(0.0, min(FIRST_429_JITTER_CAP, 0.1 * asked))
-        floor = min(RETRY_CAP_SECONDS, CONSECUTIVE_429_BASE_SECONDS * 2 ** (consecutive - 1))
+            return jittered_server_delay(asked, self._rng)
+        floor = min(RATE_LIMIT_WAIT_CAP_SECONDS, CONSECUTIVE_429_BASE_SECONDS * 2 ** (consecutive - 1))
         base = max(asked, floor)
-        return max(asked, min(RETRY_CAP_SECONDS, base * self._rng.uniform(1.0, 1.5)))
+        return max(asked, min(RATE_LIMIT_WAIT_CAP_SECONDS, base * self._rng.uniform(1.0, 1.5)))

@@ -35,20 +35,15 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.http_body import
     BodyError, checked, decode_json, read_body)
 from ansible_collections.oceanops.droplets.plugins.module_utils.page_sense import PageSense, meta_total, next_link
 from ansible_collections.oceanops.droplets.plugins.module_utils.redact import Redactor
-from ansible_collections.oceanops.droplets.plugins.module_utils.retry import (
-    backoff_delay, jittered_server_delay, server_requested_delay)
+from ansible_collections.oceanops.droplets.plugins.module_utils.retry import backoff_delay, server_requested_delay
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
+    ABANDON_GRACE_SECONDS, PACE_BELOW_REMAINING, PACE_MAX_SECONDS, jittered_server_delay)
 
 COLLECTION_VERSION = '0.1.0'
 DEFAULT_API_URL = 'https://api.digitalocean.com'
 MAX_PAGE_SIZE = 200
 # A listing longer than this many pages is refused whatever meta.total says (100,000 items at 200 a page).
 MAX_PAGES = 500
-# Below this many requests left in the hourly quota, requests are spread out until the reset.
-PACE_BELOW_REMAINING = 25
-PACE_MAX_SECONDS = 60.0
-# How long past ``timeout`` a request may take before it is abandoned (the reading thread's own check
-# normally ends it first).
-ABANDON_GRACE_SECONDS = 0.5
 API_MESSAGE_MAX_CHARS = 500
 
 

@@ -13,6 +13,8 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.api_client impor
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import OutcomeUnknown, Refused, deleted_while
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
+    RECONCILE_WINDOW_SECONDS, SHARED_PLAN_MAX_AGE, STATUS_LAG_GRACE_SECONDS)
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout, shared_droplet
 
 PENDING_EVENT = 'pending event'
@@ -20,14 +22,6 @@ PENDING_EVENT = 'pending event'
 STATE_REFUSAL = 'already'
 # How many of a Droplet's newest actions are read before a POST: what existed then is never ours.
 RECENT_ACTIONS = 20
-# How long a POST that got no usable answer may take to show up as an action, at most. A 504 from a
-# proxy can be followed by the API applying the request seconds later; resending sooner runs it twice.
-RECONCILE_WINDOW_SECONDS = 15.0
-# In a crowd, a plan may start from a page of GET /v2/droplets other processes read at most this long
-# ago: whatever happened to the Droplet since shows in the look before the POST, which plans again.
-SHARED_PLAN_MAX_AGE = 20.0
-# How long a Droplet's status may lag someone else's completed action before we decide on what it shows.
-STATUS_LAG_GRACE_SECONDS = 15.0
 
 
 class StateRefused(Exception):

@@ -34,9 +34,11 @@ def plan_steps(view, requested, params):
     steps = [(action.name, None)]
     if action.fallback and params['allow_power_off']:
         steps.append((action.fallback, IF_STILL_ON))
-    if action.off_first and params['allow_power_off'] and view.droplet.get('status') == 'active':
+    around = action.off_first
+    if around and params['allow_power_off'] and view.droplet.get('status') == ACTION_TYPES[around.on].status_after:
         # Without this the API powers the Droplet off itself, hard; this gives the guest a graceful shutdown.
-        steps = [('shutdown', None), ('power_off', IF_STILL_ON)] + steps + [('power_on', None)]
+        off = ACTION_TYPES[around.off]
+        steps = [(off.name, None), (off.fallback, IF_STILL_ON)] + steps + [(around.on, None)]
     return steps
 
 
@@ -80,7 +82,7 @@ class SingleDropletRun(TaskRun):
             self.plan(find_droplet(self.client, droplet['id']))
             return
         if not self.steps:
-            self._report_snapshot(self.view)
+            self._report_extras(self.view)
 
     def has_work(self):
         return bool(self.steps)
@@ -106,7 +108,7 @@ class SingleDropletRun(TaskRun):
         index, busy_since = 0, None
         while index < len(self.steps):
             name, condition = self.steps[index]
-            if condition == IF_STILL_ON and self.view.droplet.get('status') == 'off':
+            if condition == IF_STILL_ON and self.view.droplet.get('status') == ACTION_TYPES[name].status_after:
                 index += 1
                 continue
             # Before anything of ours is sent, someone else's action since our read means the plan may be stale.
@@ -194,11 +196,11 @@ class SingleDropletRun(TaskRun):
     # -- settle -------------------------------------------------------------------------------------
     def settle(self):
         self.report.droplet = self.view.droplet
-        self._report_snapshot(self.view.refreshed(self.view.droplet))
+        self._report_extras(self.view.refreshed(self.view.droplet))
 
-    def _report_snapshot(self, view):
-        if self.params['type'] == 'snapshot' and self.params.get('name'):
-            self.report.fields['snapshot'] = view.snapshot_named(self.params['name'])
+    def _report_extras(self, view):
+        if self.requested.extras is not None:
+            self.report.fields.update(self.requested.extras(view))
 
 
 def _holds(step_name, view):

@@ -12,16 +12,17 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, before_state
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE, DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    ActionMarker, Busy, RECONCILE_WINDOW_SECONDS, StateRefused, after_refusal, droplet_path, is_pending_event,
-    start_action, wait_out_others)
+    ActionMarker, Busy, StateRefused, after_refusal, droplet_path, is_pending_event, start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import Catalog, DropletView
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import (
     ActionErrored, OutcomeUnknown, Refused, deleted_while)
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_run import TaskRun
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import RECONCILE_WINDOW_SECONDS
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 
 # Individual POSTs for a part of a fleet run this many at a time; the client paces them by the
-# rate-limit headers, and DigitalOcean's per-minute limit (250) is shared by the whole token.
+# rate-limit headers, and DigitalOcean's per-minute limit (timing.API_REQUESTS_PER_MINUTE) is shared by the
+# whole token.
 FLEET_CONCURRENCY = 5
 
 
@@ -49,7 +50,7 @@ class FleetRun(TaskRun):
         diffs = [(self._label(v.droplet),) + before_state(v, self.requested) for v in self.needing]
         self.report.fields['diff'] = dict(before=dict(droplets=dict((label, b) for label, b, a in diffs)),
                                           after=dict(droplets=dict((label, a) for label, b, a in diffs)))
-        self._report_snapshots([v for v in views if v not in self.needing])
+        self._report_extras([v for v in views if v not in self.needing])
 
     def has_work(self):
         return bool(self.needing)
@@ -71,16 +72,13 @@ class FleetRun(TaskRun):
     def views(self, droplets):
         views = [self.view(d) for d in droplets]
         self.side_requests = 0  # a settle round that makes views costs these too (Waiter.poll's cost)
-        if self.params['type'] == 'snapshot':
-            self._prime_snapshots(views)
-        if self.params['type'] == 'enable_backups' and self.params.get('backup_policy'):
-            self.side_requests += 1
-            policies = dict((str(key), value) for key, value in self.client.get(
-                '/v2/droplets/backups/policies', params=dict(per_page=MAX_PAGE_SIZE)).get('policies', {}).items())
-            for view in views:
-                record = policies.get(str(view.droplet['id'])) or {}
-                view.prime('policy', record.get('backup_policy') if record.get('backup_enabled') else None)
+        self._prefetch(views)
         return views
+
+    def _prefetch(self, views):
+        """What the type's rules read per Droplet, read once for all of them (the table's ``prefetch``)."""
+        if self.requested.prefetch is not None:
+            self.side_requests += self.requested.prefetch(self.client, views, self.params)
 
     def view(self, droplet):
         return DropletView(self.client, droplet, self.params, self.catalog)
@@ -182,7 +180,7 @@ class FleetRun(TaskRun):
             raise ActionErrored('%d of %d %s actions on %s ended errored: Droplets %s' % (
                 len(errored), len(self.report.actions), self.requested.name, self.selection.description,
                 ', '.join(str(a.get('resource_id')) for a in errored)), errored[0])
-        self._report_snapshots([self.view(d) for d in self.droplets], fresh=True)
+        self._report_extras([self.view(d) for d in self.droplets], fresh=True)
 
     def _wait_for_actions(self, actions):
         finals = self.waiter.actions(list(actions), self.deadline)
@@ -236,26 +234,14 @@ class FleetRun(TaskRun):
             self.send_each(still_on, fallback.body(self.params))
             self._wait_for_actions(self.report.actions[before:])
 
-    def _prime_snapshots(self, views):
-        # One account-wide listing instead of one request per Droplet.
-        by_droplet = {}
-
-        def count_page(data):
-            self.side_requests += 1
-        for snap in self.client.paginate('/v2/snapshots', 'snapshots', params=dict(resource_type='droplet'),
-                                         on_page=count_page):
-            by_droplet.setdefault(str(snap.get('resource_id')), []).append(snap)
-        for view in views:
-            view.prime('snapshots', by_droplet.get(str(view.droplet['id']), []))
-
-    def _report_snapshots(self, views, fresh=False):
-        if self.params['type'] != 'snapshot' or not views:
+    def _report_extras(self, views, fresh=False):
+        """The table's ``extras`` in each Droplet's result; ``fresh``: prefetched again, after our actions."""
+        if self.requested.extras is None or not views:
             return
         if fresh:
-            self._prime_snapshots(views)
+            self._prefetch(views)
         for view in views:
-            snapshot = view.snapshot_named(self.params['name'])
-            self.report.droplets[view.droplet['id']]['snapshot'] = snapshot
+            self.report.droplets[view.droplet['id']].update(self.requested.extras(view))
 
     @staticmethod
     def _holds(action, view):

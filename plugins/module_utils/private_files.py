@@ -29,15 +29,10 @@ try:
 except ImportError:  # pragma: no cover - not on Windows; coordination is then off
     fcntl = None
 
-# Files untouched for this long belong to no running task: they are removed.
-STALE_SECONDS = 2 * 3600
-# A temporary file lives milliseconds while a result is written; one this old was left by a killed writer.
-TEMPORARY_STALE_SECONDS = 60.0
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import LOCK_MAX_WAIT, LOCK_POLL_SECONDS
+
 # What we write stays far below this (a page of 200 Droplets is about 1 MB); anything bigger is not ours.
 MAX_FILE_BYTES = 8 * 1024 * 1024
-# A lock is held for milliseconds; waiting longer than this means its holder is stuck.
-LOCK_MAX_WAIT = 2.0
-LOCK_POLL_SECONDS = 0.02
 NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
 CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: oceanops.droplets contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Timing policy in one place: retry backoff, Retry-After parsing and the action poll schedule."""
+"""Retry backoff, Retry-After parsing and the action poll schedule; their numbers are in timing.py."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,20 +12,9 @@ import random
 import time
 from email.utils import parsedate_to_datetime
 
-RETRY_BASE_SECONDS = 0.5
-RETRY_CAP_SECONDS = 30.0
-# A server-requested wait longer than this is not honoured blindly: the caller's deadline decides.
-RETRY_AFTER_CAP_SECONDS = 120.0
-# A server-requested wait shorter than this (0, negative, a tiny fraction) is raised to it: a
-# Retry-After of 0 must not turn a 429 into a request storm.
-RETRY_AFTER_FLOOR_SECONDS = 1.0
-
-# Jitter added to a server-requested wait: 10 % of it, at most this many seconds.
-SERVER_DELAY_JITTER_CAP_SECONDS = 1.0
-
-POLL_FIRST_SECONDS = 0.5
-POLL_SHORT_CAP_SECONDS = 2.0
-POLL_MAX_SECONDS = 60.0
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
+    POLL_FIRST_SECONDS, POLL_MAX_SECONDS, POLL_SHORT_CAP_SECONDS, RATE_LIMIT_WAIT_CAP_SECONDS, RETRY_AFTER_FLOOR_SECONDS,
+    TRANSPORT_BACKOFF_BASE_SECONDS, TRANSPORT_BACKOFF_CAP_SECONDS)
 
 
 def backoff_delay(attempt, rng=random):
@@ -34,7 +23,7 @@ def backoff_delay(attempt, rng=random):
     Jitter spreads the retries of many concurrent Ansible forks sharing one token, so they do
     not hit the API again in lock step after a 429 or a 5xx.
     """
-    ceiling = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * (2 ** attempt))
+    ceiling = min(TRANSPORT_BACKOFF_CAP_SECONDS, TRANSPORT_BACKOFF_BASE_SECONDS * (2 ** attempt))
     return rng.uniform(ceiling / 4.0, ceiling)
 
 
@@ -43,7 +32,7 @@ def server_requested_delay(headers, now=None):
 
     DigitalOcean sends ``ratelimit-reset`` as a Unix time on every response and may send
     ``Retry-After`` with a 429, as seconds or as an HTTP-date (RFC 9110). Any readable value is
-    kept between RETRY_AFTER_FLOOR_SECONDS and RETRY_AFTER_CAP_SECONDS (infinity is the cap); an
+    kept between RETRY_AFTER_FLOOR_SECONDS and RATE_LIMIT_WAIT_CAP_SECONDS (infinity is the cap); an
     unreadable one (NaN, text) counts as absent. The caller's deadline is the final ceiling.
     """
     if now is None:
@@ -71,7 +60,7 @@ def retry_after_seconds(value, now):
 
 
 def _bounded(seconds):
-    return min(max(seconds, RETRY_AFTER_FLOOR_SECONDS), RETRY_AFTER_CAP_SECONDS)
+    return min(max(seconds, RETRY_AFTER_FLOOR_SECONDS), RATE_LIMIT_WAIT_CAP_SECONDS)
 
 
 def poll_interval(elapsed):
@@ -84,15 +73,6 @@ def poll_interval(elapsed):
     """
     early = min(POLL_SHORT_CAP_SECONDS, POLL_FIRST_SECONDS + 0.25 * elapsed)
     return min(POLL_MAX_SECONDS, max(early, 0.1 * elapsed))
-
-
-def jittered_server_delay(delay, rng=random):
-    """A server-requested wait plus up to 10 % (at most 1 s) more, never less than asked.
-
-    Every fork that met the same burst limit is told the same Retry-After; without the jitter they
-    would all come back in the same instant and meet the limit again.
-    """
-    return delay + rng.uniform(0.0, min(SERVER_DELAY_JITTER_CAP_SECONDS, 0.1 * delay))
 
 
 def _as_float(value):

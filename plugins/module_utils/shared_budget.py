@@ -35,42 +35,25 @@ import time
 from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import AdaptiveSchedule
 from ansible_collections.oceanops.droplets.plugins.module_utils.inherited_hold import InheritedHold
 from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
-    LOCK_MAX_WAIT, STALE_SECONDS, TEMPORARY_STALE_SECONDS, Corrupt, LockTimeout, PrivateDirectory, fcntl, read_json,
-    write_json)
+    Corrupt, LockTimeout, PrivateDirectory, fcntl, read_json, write_json)
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import server_requested_delay
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
+    ACTIVE_SECONDS, BUDGET_PER_HOUR, BUDGET_PER_MINUTE, CLAIM_MAX_WAIT, HOLD_OFF_WITHOUT_RETRY_AFTER, LEASE_MAX_WAIT,
+    LOCK_MAX_WAIT, MAX_BUDGET_WAIT, SHARED_ROUND_MAX_SECONDS, SHARED_ROUND_MIN_SECONDS, SHARED_ROUND_SECONDS_PER_PROCESS,
+    STALE_SECONDS, TEMPORARY_STALE_SECONDS)
 from ansible_collections.oceanops.droplets.plugins.module_utils.shared_changes import RecentChanges
 
 ENV_DIRECTORY = 'OCEANOPS_SHARED_DIR'
 ENV_SWITCH = 'OCEANOPS_SHARED_BUDGET'
 DIRECTORY_NAME = 'oceanops-droplets'
-# Headroom under the API's 250 a minute and 5,000 an hour per token, for its other users.
-BUDGET_PER_MINUTE = 230
-BUDGET_PER_HOUR = 4500
 # Of the minute's budget, this much is kept for shared reads: one of them serves every waiting fork, so
 # it goes ahead of the queue of single requests (which get the rest, 210 a minute).
 SHARED_READ_RESERVE = 20
 # Windows are counted in whole slots, one more than the window, so a slot never expires early.
 MINUTE_SLOTS = 61
 HOUR_SLOTS = 61
-# Without a deadline, never wait longer than this for one request's turn.
-MAX_BUDGET_WAIT = 120.0
-# A 429 with no Retry-After holds everyone off this long.
-HOLD_OFF_WITHOUT_RETRY_AFTER = 5.0
-# A process that took a turn this recently, and still runs, counts as a fork waiting alongside.
-ACTIVE_SECONDS = 120.0
-LEASE_POLL_SECONDS = 0.05
-# A crowd reads a shared page at most every 0.1 s per process (and at least every 5 s): 2 s for up to
-# 20 forks, 5 s for 50. A process whose own poll interval is longer reads at half that interval.
-SHARED_ROUND_SECONDS_PER_PROCESS = 0.1
-SHARED_ROUND_MIN_SECONDS = 2.0
-SHARED_ROUND_MAX_SECONDS = 5.0
-# Without a task's deadline, a lease holder is waited for at most this long (a crowd waits one round).
-LEASE_MAX_WAIT = SHARED_ROUND_MAX_SECONDS
 FILE_PATTERN = re.compile(r'^[0-9a-f]{32}\.[a-z0-9-]+(\.json|\.lease|\.budget|\.changes)?(\.tmp\d+)?$')
 TEMPORARY_PATTERN = re.compile(r'\.tmp\d+$')
-# A process of ours holds a Droplet's claim for its look and POST (Coordinator.claim): well under a second as a
-# rule, a request timeout or two at worst. A claim held longer is a stopped process: the task goes on alone.
-CLAIM_MAX_WAIT = 10.0
 # Linux's largest pid (pid_max is at most 2**22); a bigger one in a shared file is not one we wrote.
 PID_MAX = 4194304
 # What a shared page of GET /v2/actions keeps of each action: no names, regions or anything else.

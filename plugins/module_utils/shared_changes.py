@@ -26,7 +26,8 @@ import math
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
-    STALE_SECONDS, Corrupt, PrivateDirectory, read_json, write_json)
+    Corrupt, PrivateDirectory, read_json, write_json)
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import STALE_SECONDS
 
 
 class RecentChanges:

@@ -12,11 +12,10 @@ import time
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError, MAX_PAGE_SIZE
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure, deleted_while
 from ansible_collections.oceanops.droplets.plugins.module_utils.page_sense import PageSense, next_link
-from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POLL_MAX_SECONDS, poll_interval
+from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import NEW_ACTION_GRACE_SECONDS, POLL_MAX_SECONDS
 
 IN_PROGRESS = 'in-progress'
-# An action just created may briefly answer 404 while the API catches up; tolerate that this long.
-NEW_ACTION_GRACE_SECONDS = 10.0
 # Droplets are re-read through a shared GET /v2/droplets only in accounts of at most this many pages.
 SHARED_DROPLET_PAGES = 5
 

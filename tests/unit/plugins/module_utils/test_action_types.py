@@ -9,7 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import (
-    ACTION_TYPES, BULK_TYPES, Refused, before_state)
+    ACTION_TYPES, ALL_FIELDS, BEFORE_READERS, BULK_TYPES, ActionType, OffFirst, Refused, before_state)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import DropletView
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient, droplet
 
@@ -145,3 +145,70 @@ def test_diff_shows_the_fields_the_action_changes():
     assert (before, after) == (dict(status='active'), dict(status='off'))
     before, after = before_state(view(dict(name='a'), dict(name='b')), ACTION_TYPES['rename'])
     assert (before, after) == (dict(name='a'), dict(name='b'))
+
+
+# -- the table drives the runners: a new entry's fields work without runner changes ----------------
+
+def _labelled(client, views, params):
+    """A fake type's prefetch: one 'request' labels every Droplet; done where the label says so."""
+    client.prefetches = getattr(client, 'prefetches', 0) + 1
+    acted = set(a['resource_id'] for a in client.actions if a['type'] == 'label')
+    for view in views:
+        view.prime('label', 'done' if view.droplet['id'] == 1 or view.droplet['id'] in acted else 'todo')
+    return 1
+
+
+def _read_label(view):
+    return view._once('label', lambda: pytest.fail('the label was not prefetched'))
+
+
+LABEL = ActionType('label', 'A fake type for these tests.', many=True, done=lambda view: _read_label(view) == 'done',
+                   done_doc='the label says done', prefetch=_labelled,
+                   extras=lambda view: dict(label=_read_label(view)))
+
+
+def test_a_new_types_prefetch_and_extras_drive_the_fleet_runner(monkeypatch):
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.test_fleet_runner import (
+        FleetApi, ids, run)
+    monkeypatch.setitem(ACTION_TYPES, 'label', LABEL)
+    api = FleetApi(2)
+    result = run(api, ids(1, 2), type='label', droplet_ids=[1, 2])
+    assert [(path, body['type']) for path, body, params in api.posts] == [('/v2/droplets/2/actions', 'label')]
+    assert dict((entry['id'], entry['label']) for entry in result['droplets']) == {1: 'done', 2: 'done'}
+    assert api.prefetches >= 2  # the plan's and the settle's, each once for the whole fleet
+
+
+def test_the_fleets_snapshot_and_backup_policy_reads_are_table_entries():
+    assert ACTION_TYPES['snapshot'].prefetch is not None and ACTION_TYPES['snapshot'].extras is not None
+    assert ACTION_TYPES['enable_backups'].prefetch is not None
+    client = FakeClient({'/v2/droplets/backups/policies': dict(policies={'101': dict(
+        backup_enabled=True, backup_policy=WEEKLY)})})
+    current = view(dict(features=['backups']), dict(backup_policy=WEEKLY))
+    assert ACTION_TYPES['enable_backups'].prefetch(client, [current], current.params) == 1
+    assert current.backup_policy() == WEEKLY and ACTION_TYPES['enable_backups'].done(current)
+    assert ACTION_TYPES['enable_backups'].prefetch(client, [current], dict(backup_policy=None)) == 0
+
+
+def test_a_new_types_off_first_drives_the_single_droplet_plan(monkeypatch):
+    from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_runner import IF_STILL_ON, plan_steps
+    wrapped = ActionType('wrapped', 'A fake type powered off around.', off_first=OffFirst(off='shutdown', on='power_on'))
+    monkeypatch.setitem(ACTION_TYPES, 'wrapped', wrapped)
+    params = dict(allow_power_off=True)
+    assert plan_steps(view(dict(status='active')), wrapped, params) == [
+        ('shutdown', None), ('power_off', IF_STILL_ON), ('wrapped', None), ('power_on', None)]
+    assert plan_steps(view(dict(status='off')), wrapped, params) == [('wrapped', None)]
+    assert plan_steps(view(dict(status='active')), wrapped, dict(allow_power_off=False)) == [('wrapped', None)]
+    assert wrapped.powers_off
+
+
+def test_a_new_types_diff_reads_its_own_before_and_its_fields_are_options():
+    tagged = ActionType('tagged', 'A fake type with its own diff.', fields=('name',),
+                        changes=lambda view: dict(colour='blue', name=view.params['name']),
+                        before=lambda view, after: dict(colour='red'))
+    assert before_state(view({}, dict(name='b')), tagged) == (dict(colour='red'), dict(colour='blue', name='b'))
+    known = set(BEFORE_READERS)
+    assert all(set(action.changes(view(dict(features=['backups']), dict(
+        backup_policy=WEEKLY, size='s', image='i', name='n', kernel=1), policy())))
+        <= known for action in ACTION_TYPES.values())
+    assert set(ALL_FIELDS) == set(field for action in ACTION_TYPES.values() for field in action.fields)
+    assert len(ALL_FIELDS) == len(set(ALL_FIELDS))

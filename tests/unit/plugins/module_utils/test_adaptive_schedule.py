@@ -108,7 +108,7 @@ def test_retry_delay_never_less_than_asked_even_over_the_cap():
     for unused in range(20):
         schedule.observe(429)
     assert schedule.retry_delay(300.0) >= 300.0
-    assert schedule.retry_delay(None) <= schedule_module.RETRY_CAP_SECONDS
+    assert schedule.retry_delay(None) <= schedule_module.RATE_LIMIT_WAIT_CAP_SECONDS
 
 
 def test_a_success_ends_the_run_of_429s():

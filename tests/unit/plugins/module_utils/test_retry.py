@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.retry import (
-    RETRY_AFTER_CAP_SECONDS, backoff_delay, poll_interval, server_requested_delay)
+from ansible_collections.oceanops.droplets.plugins.module_utils.retry import backoff_delay, poll_interval, server_requested_delay
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import RATE_LIMIT_WAIT_CAP_SECONDS
 
 
 def polls_until(length):
@@ -55,7 +55,7 @@ def test_backoff_is_jittered_and_capped():
 
 def test_retry_after_is_honoured_and_capped():
     assert server_requested_delay({'Retry-After': '7'}) == 7.0
-    assert server_requested_delay({'Retry-After': '100000'}) == RETRY_AFTER_CAP_SECONDS
+    assert server_requested_delay({'Retry-After': '100000'}) == RATE_LIMIT_WAIT_CAP_SECONDS
 
 
 def test_ratelimit_reset_used_only_when_quota_is_spent():
@@ -67,8 +67,8 @@ def test_ratelimit_reset_used_only_when_quota_is_spent():
 
 
 @pytest.mark.parametrize('value, expected', [
-    ('0', 1.0), ('-5', 1.0), ('0.2', 1.0), ('2.5', 2.5), ('-inf', 1.0), ('inf', RETRY_AFTER_CAP_SECONDS),
-    ('1e400', RETRY_AFTER_CAP_SECONDS),
+    ('0', 1.0), ('-5', 1.0), ('0.2', 1.0), ('2.5', 2.5), ('-inf', 1.0), ('inf', RATE_LIMIT_WAIT_CAP_SECONDS),
+    ('1e400', RATE_LIMIT_WAIT_CAP_SECONDS),
 ])
 def test_retry_after_seconds_are_kept_between_floor_and_cap(value, expected):
     # Retry-After 0 or negative gave no delay at all (115 requests in 5 s).

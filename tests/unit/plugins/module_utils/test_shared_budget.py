@@ -610,7 +610,7 @@ def test_the_request_of_a_shared_read_has_priority_in_the_budget_and_others_do_n
 
 def test_a_slowed_poll_never_waits_longer_than_the_schedule_cap(clock):
     from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import MAX_FACTOR
-    from ansible_collections.oceanops.droplets.plugins.module_utils.retry import POLL_MAX_SECONDS
+    from ansible_collections.oceanops.droplets.plugins.module_utils.timing import POLL_MAX_SECONDS
     from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     ends_at = clock.now + 300

@@ -10,7 +10,7 @@ import json
 import os
 import shutil
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import STALE_SECONDS
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import STALE_SECONDS
 from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import (
     Coordinator, budget_key, coordinator_for)
 from ansible_collections.oceanops.droplets.plugins.module_utils.shared_changes import RecentChanges
