@@ -1,3 +1,10 @@
+"""The system suite runs the real module against simulators in real time, on purpose: what it checks is
+time itself (wait_timeout and timeout as deadlines, the poll schedule, pacing under the rate limit, 429
+waits, leases and locks between processes), so its simulators keep the wall clock. Where a task must find
+an action still running, the action lasts seconds, not tenths, so a loaded machine cannot miss it. The
+simulator suite (tests/simulator) checks the simulator alone and moves a ManualClock instead.
+"""
+
 import os
 import sys
 
