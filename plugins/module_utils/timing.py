@@ -33,8 +33,9 @@ ACTIVE_SECONDS = 120.0
 SHARED_ROUND_SECONDS_PER_PROCESS = 0.1
 SHARED_ROUND_MIN_SECONDS = 2.0
 SHARED_ROUND_MAX_SECONDS = 5.0
-# Without a task's deadline, a lease holder is waited for at most this long (a crowd waits one round).
-LEASE_MAX_WAIT = SHARED_ROUND_MAX_SECONDS
+# A shared read's lease holder is waited for at most this long (and never past the task's deadline); then it
+# hangs, and the task goes on alone. Longer than a round: a holder may first wait its turn in the budget.
+LEASE_MAX_WAIT = 10.0
 # A process of ours holds a Droplet's claim for its look and POST (Coordinator.claim): well under a second as a
 # rule, a request timeout or two at worst. A claim held longer is a stopped process: the task goes on alone.
 CLAIM_MAX_WAIT = 10.0

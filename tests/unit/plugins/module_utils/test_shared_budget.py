@@ -265,7 +265,8 @@ def test_a_hung_lease_holder_is_waited_for_at_most_max_wait(shared_dir, clock):
     assert sum(clock.sleeps) == pytest.approx(3.0, abs=0.1)
 
 
-def test_a_hung_lease_holder_costs_a_crowd_one_round_then_the_task_reads_alone_warned(shared_dir, clock):
+def test_a_hung_lease_holder_costs_a_crowd_lease_max_wait_then_the_task_reads_alone_warned(shared_dir, clock):
+    # LEASE_MAX_WAIT, not one round: a holder may first wait its budget turn (bench: 2 of 200 hosts went alone).
     key = budget_key(URL, TOKEN)
     warnings = []
     with PrivateDirectory(shared_dir).locked(key + '.actions-p1.lease'):  # someone else holds it
@@ -273,7 +274,7 @@ def test_a_hung_lease_holder_costs_a_crowd_one_round_then_the_task_reads_alone_w
                                   warn=warnings.append)
         assert coordinator.actions_page(1, lambda: {'actions': [dict(id=1)]}, 2, 0, clock.now + 600) == {
             'actions': [dict(id=1)]}
-    assert sum(clock.sleeps) == pytest.approx(coordinator.round_seconds(), abs=0.1)
+    assert sum(clock.sleeps) == pytest.approx(shared_budget.LEASE_MAX_WAIT, abs=0.1)
     assert not coordinator.shared() and len(warnings) == 1 and 'lease' in warnings[0]
 
 
