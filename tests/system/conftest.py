@@ -17,6 +17,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'simulator'))    # sim_ha
 from sim_harness import Api  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def own_shared_directory(tmp_path, monkeypatch):
+    """Each test its own shared directory (a test that sets one itself overrides it). With the suite's tests side
+    by side (pytest-xdist), a simulator's port is soon another test's, and what one test's module runs left in a
+    common directory under the same token and URL, by a worker process still alive, made the next test's run a
+    crowd member planning from those pages: a redirect test once saw no redirect at all."""
+    monkeypatch.setenv('OCEANOPS_SHARED_DIR', str(tmp_path / 'oceanops-shared'))
+
+
 @pytest.fixture
 def sim():
     running = Api()
