@@ -570,17 +570,10 @@ class Coordinator:
         except (IOError, OSError) as error:
             self.off('the claim on a Droplet failed: %s' % error)
         try:
-            yield self.changes is None or self._changed_by_us(droplet_id)
+            yield self.page_predates_ours(droplet_id, 0.0)  # any change of ours still on record: its own list
         finally:
             if fd is not None:
                 os.close(fd)  # closing drops the lock, as the death of the process would
-
-    def _changed_by_us(self, droplet_id):
-        try:
-            return self.changes.changed_since(droplet_id, 0.0)
-        except (IOError, OSError) as error:
-            self.off('the record of our changes failed: %s' % error)
-            return True
 
     def _note_changes(self, how, droplet_ids):
         if self.changes is None:
