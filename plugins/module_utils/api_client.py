@@ -217,10 +217,16 @@ class DigitalOceanClient:
         self.stats = dict(requests=0, retries=0, rate_limited=0)
         self.requests_by_endpoint = {}
         self.rate_limit = dict(limit=None, remaining=None, reset=None)
-        self.server_time = None  # epoch seconds from the Date header of the latest response
-        # Optional shared_budget.Coordinator: a request budget shared with other processes, and a
-        # poll schedule that learns from 429s. None: this client paces itself alone.
-        self.coordinator = None
+        self._answers = threading.local()  # .server_time: of this thread's latest answer
+        # Optional _coordination.gate.RequestGate: takes each request's turn (a budget shared with other
+        # processes) and learns from each answer. None: this client paces itself alone.
+        self.gate = None
+
+    @property
+    def server_time(self):
+        """The server's time (epoch seconds, its Date header) of this thread's latest answer, or None. Read it
+        through reading.own_read, which stamps a read with it."""
+        return getattr(self._answers, 'server_time', None)
 
     def _configure_session(self, token, user_agent):
         session = self._session
@@ -311,8 +317,8 @@ class DigitalOceanClient:
                 failures += 1
             if failures >= self.max_attempts:
                 raise value
-            if rate_limited and self.coordinator is not None:  # longer after 429s in a row
-                delay = self.coordinator.retry_delay(delay)
+            if rate_limited and self.gate is not None:  # longer after 429s in a row
+                delay = self.gate.retry_delay(delay)
             elif delay is None:
                 delay = backoff_delay(attempt - 1, self._rng)
             else:
@@ -332,13 +338,13 @@ class DigitalOceanClient:
     def _paced_attempt(self, method, path, params, body, expect):
         """One attempt after its pacing and its turn in the token's shared budget: what _attempt returns."""
         self._pace(method, path)
-        if self.coordinator is None:
+        if self.gate is None:
             return self._attempt(method, path, params, body, expect)
-        self.coordinator.before_request(self.deadline)
+        self.gate.before_request(self.deadline)
         try:
             return self._attempt(method, path, params, body, expect)
         finally:
-            self.coordinator.request_ended()
+            self.gate.request_ended()
 
     def _attempt(self, method, path, params, body, expect):
         """One HTTP exchange: (_OK, decoded body, None), (_RETRY, error, delay) or (_FAIL, error, None)."""
@@ -354,8 +360,8 @@ class DigitalOceanClient:
             return self._transport_failure(method, path, exc, unsafe)
         self._note_headers(response.headers)
         status = response.status_code
-        if self.coordinator is not None:  # 429s and ratelimit-remaining teach the poll schedule
-            self.coordinator.observe(status, response.headers)
+        if self.gate is not None:  # 429s and ratelimit-remaining teach the poll schedule
+            self.gate.observe(status, response.headers)
         if 300 <= status < 400:
             return _FAIL, self._redirect_error(method, path, response), None
         if status == 429:
@@ -468,7 +474,7 @@ class DigitalOceanClient:
             date = headers.get('Date')
             if date:
                 try:
-                    self.server_time = parsedate_to_datetime(date).timestamp()
+                    self._answers.server_time = parsedate_to_datetime(date).timestamp()
                 except (TypeError, ValueError, IndexError, OverflowError):
                     pass
 

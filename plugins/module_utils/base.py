@@ -18,9 +18,11 @@ from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import (
     COLLECTION_VERSION, DEFAULT_API_URL, REQUESTS_IMPORT_ERROR, DigitalOceanAPIError, DigitalOceanClient, check_token)
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.coordinator import (
+    ENV_SWITCH, coordinator_for)
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure
+from ansible_collections.oceanops.droplets.plugins.module_utils.reading import reads_for
 from ansible_collections.oceanops.droplets.plugins.module_utils.redact import Redactor
-from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import ENV_SWITCH, coordinator_for
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
 
@@ -73,12 +75,14 @@ class DigitalOceanModule:
             validate_certs=self.params['validate_certs'], redactor=self.redact,
             user_agent='oceanops.droplets/%s (ansible-core %s; python %s)' % (
                 COLLECTION_VERSION, ANSIBLE_VERSION, platform.python_version()))
-        # Forks on this controller with the same token share a request budget and poll rounds.
-        self.client.coordinator = coordinator_for(self.params['api_url'], self.params['api_token'],
-                                                  shared=self.params['shared_budget'], log=self.module.debug,
-                                                  warn=self.module.warn)
-        self.report.on_accepted = lambda actions: self.client.coordinator.changing(a.get('resource_id') for a in actions)
-        self.waiter = Waiter(self.client)
+        # Forks on this controller with the same token share a request budget and poll rounds: the client
+        # gets the gate (each request's turn), the waiter the reading strategy, decided here, once.
+        coordinator = coordinator_for(self.params['api_url'], self.params['api_token'],
+                                      shared=self.params['shared_budget'], log=self.module.debug, warn=self.module.warn)
+        self.client.gate = coordinator.gate
+        reads = reads_for(self.client, coordinator)
+        self.report.on_accepted = lambda actions: reads.changing(a.get('resource_id') for a in actions)
+        self.waiter = Waiter(self.client, reads)
         self.deadline = self.waiter.deadline_after(self.params['wait_timeout'])
         self.client.deadline = self.deadline
 
@@ -159,8 +163,8 @@ class DigitalOceanModule:
         result.update(extra)
         if self.client is not None:  # a failure says what it spent too, and what another task's 429 cost it
             result['api_requests'] = self.client.stats['requests']
-            if self.client.coordinator is not None:
-                msg += self.client.coordinator.hold_note()
+            if self.client.gate is not None:
+                msg += self.client.gate.hold_note()
         self.module.fail_json(msg=self.redact(msg), **self.redact.data(result))
 
     def run(self):

@@ -9,13 +9,13 @@ __metaclass__ = type
 
 from datetime import datetime, timezone
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE, DigitalOceanAPIError
+from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import OutcomeUnknown, Refused, deleted_while
+from ansible_collections.oceanops.droplets.plugins.module_utils.reading import own_read
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
-from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
-    RECONCILE_WINDOW_SECONDS, SHARED_PLAN_MAX_AGE, STATUS_LAG_GRACE_SECONDS)
-from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout, shared_droplet
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import RECONCILE_WINDOW_SECONDS, STATUS_LAG_GRACE_SECONDS
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout
 
 PENDING_EVENT = 'pending event'
 # What the API's 422 says when the Droplet is already in the state asked for (see docs/simulator.md's ledger).
@@ -75,27 +75,6 @@ def find_droplet(client, droplet_id=None, droplet_name=None):
     return matches[0]
 
 
-def read_for_plan(client, droplet_id=None, droplet_name=None, deadline=None, shared=True):
-    """(the Droplet to plan from, the server time of that read or None, the local (monotonic) time a shared
-    page's answer was in, else 0.0): start_action takes the last two as ``plan_read_at`` and ``look_after``.
-
-    Alone: find_droplet, one request. In a crowd of processes on one token, a Droplet given by id
-    comes from the pages of GET /v2/droplets they share (at most SHARED_PLAN_MAX_AGE old): a
-    thousand forks then cost a few page reads instead of a thousand GETs. That read may be older;
-    start_action compares it with the actions since (``plan_read_at``) and plans again if need be;
-    so ``shared`` is False for types without an "already done" rule, which it does not compare.
-    """
-    coordinator = getattr(client, 'coordinator', None)
-    if shared and droplet_id is not None and coordinator is not None and coordinator.crowded():
-        droplet, read_at = shared_droplet(client, droplet_id, SHARED_PLAN_MAX_AGE, 0.0, deadline, 'plan-droplets')
-        # Not a page from before one of our own actions on it showed (an earlier task of this play).
-        if droplet is not None and read_at is not None and not coordinator.page_predates_ours(
-                droplet_id, coordinator.read_at()):
-            return droplet, read_at, coordinator.answered_at()
-    droplet = find_droplet(client, droplet_id, droplet_name)
-    return droplet, getattr(client, 'server_time', None), 0.0
-
-
 def read_droplet(client, droplet_id, doing):
     """The Droplet as it is now; DropletGone (naming ``doing``) when it was deleted meanwhile."""
     try:
@@ -152,38 +131,32 @@ def epoch(stamp):
         return None
 
 
-def start_action(client, waiter, droplet_id, body, deadline, report, marker=None, plan_read_at=None, seen=(),
-                 look_after=0.0):
+def start_action(client, waiter, droplet_id, body, deadline, report, marker=None, plan=None, seen=()):
     """POST one action so that, in effect, it is sent at most once; record it in ``report`` when accepted.
 
     Without a ``marker`` the Droplet's newest actions are read first: one in progress is someone
     else's (raise Busy, so the runner waits and plans again instead of sending blind). When the
     POST's outcome is unknown (5xx, timeout, dropped connection, unreadable body) the Droplet's
     list is watched for RECONCILE_WINDOW_SECONDS for a new action of our type; only if none appears
-    is the POST sent once more, and never a third time. ``plan_read_at`` (epoch seconds, for types
-    with an "already done" rule): an action someone else started since the plan read the Droplet may
-    have reached the state already, so Busy is raised to plan again (``finished`` holds them; ids in
-    ``seen`` were planned again for already). ``look_after``: the local time a shared page the plan came
-    from was answered; a shared look before the POST must be newer, or it could miss what happened between.
+    is the POST sent once more, and never a third time. ``plan`` (a Read, for types with an "already
+    done" rule, before anything of ours was sent): an action someone else started since the plan's read
+    may have reached the state already, so Busy is raised to plan again (``finished`` holds them; ids in
+    ``seen`` were planned again for already). A plan from a shared page (``plan.shared``) also needs the
+    shared look before the POST to be newer than that page, or it could miss what happened between.
     A 422 refusing the action for the Droplet's state raises StateRefused; a 404, Refused (not found).
     Look and POST happen under the Droplet's claim (Coordinator.claim): our other processes wait, so two of
     them never both send from plans made before either's action.
     """
-    coordinator = getattr(client, 'coordinator', None)
-    if coordinator is None:
-        return _look_and_post(client, waiter, droplet_id, body, deadline, report, marker,
-                              (plan_read_at, seen, look_after, True))
-    with coordinator.claim(droplet_id, deadline) as own_look:
-        return _look_and_post(client, waiter, droplet_id, body, deadline, report, marker,
-                              (plan_read_at, seen, look_after, own_look))
+    with waiter.reads.claim(droplet_id, deadline) as own_look:
+        return _look_and_post(client, waiter, droplet_id, body, deadline, report, marker, (plan, seen, own_look))
 
 
 def _look_and_post(client, waiter, droplet_id, body, deadline, report, marker, plan):
-    """start_action's work; ``plan`` is (plan_read_at, seen, look_after, own_look)."""
+    """start_action's work; ``plan`` is (the plan's Read or None, seen, own_look)."""
     path = droplet_path(droplet_id) + '/actions'
     for attempt in (1, 2):
         if marker is None or attempt == 2:
-            late, marker = _look_before(client, droplet_id, body['type'], deadline, marker, plan)
+            late, marker = _look_before(client, waiter, droplet_id, body['type'], deadline, marker, plan)
             if late is not None:  # our first POST was applied after the window after all
                 report.accepted(late)
                 return late
@@ -204,24 +177,27 @@ def _look_and_post(client, waiter, droplet_id, body, deadline, report, marker, p
         return action
 
 
-def _look_before(client, droplet_id, action_type, deadline, marker, plan):
+def _look_before(client, waiter, droplet_id, action_type, deadline, marker, plan):
     """(our late action found, or None; the marker) from a look at the Droplet's actions before a POST.
     Busy if someone else's action runs, or ran since the plan's read (or, for a plan from a shared page,
     ended so shortly before it that the page may show the status from before: STATUS_LAG_GRACE_SECONDS).
     The look is the Droplet's own list before a resend, and when ``own_look`` says one of our processes
     changed the Droplet lately (a shared page may predate that); else look_before_post's."""
-    plan_read_at, seen, look_after, own_look = plan
+    plan, seen, own_look = plan
+    plan_read_at = plan.server_time if plan is not None else None
+    from_shared_page = plan is not None and plan.shared
     if marker is not None or own_look:  # before a resend, a shared page may predate the late apply
         before = listed = recent_actions(client, droplet_id)
     else:
-        before, listed = look_before_post(client, droplet_id, deadline, since=plan_read_at, not_before=look_after)
+        before, listed = look_before_post(client, waiter.reads, droplet_id, deadline, since=plan_read_at,
+                                          not_before=plan.answered_at if from_shared_page else 0.0)
     late = _new_of_type(before, action_type, marker) if marker is not None else None
     if late is not None:
         return late, marker
     running = [action for action in before if action.get('status') == IN_PROGRESS]
     if running:
         raise Busy(droplet_id, running)
-    lag = STATUS_LAG_GRACE_SECONDS if look_after else 0.0
+    lag = STATUS_LAG_GRACE_SECONDS if from_shared_page else 0.0
     since_plan = [a for a in before if plan_read_at is not None and a.get('id') not in seen
                   and (_since(a, plan_read_at) or _lagging(a, plan_read_at - lag))]
     if since_plan:
@@ -242,22 +218,18 @@ def _raise_unless_unknown(error, droplet_id):
         raise error
 
 
-def look_before_post(client, droplet_id, deadline, since=None, not_before=0.0):
+def look_before_post(client, reads, droplet_id, deadline, since=None, not_before=0.0):
     """(the Droplet's actions, every action listed) as they are just before a POST.
 
-    Alone: the Droplet's newest actions, one request. In a crowd of processes on one token: the
-    account's newest page as another process read it at most one shared round ago (2 to 5 s, by the size
-    of the crowd: Coordinator.round_seconds); it lists this Droplet's running action, if any, among the
-    newest, and what it lists is what existed before our POST.
+    Alone: the Droplet's newest actions, one request. In a crowd of processes on one token: the account's
+    newest page as another process read it lately (reads.newest_actions); it lists this Droplet's running
+    action, if any, among the newest, and what it lists is what existed before our POST.
     That page must reach back to ``since`` (the plan's read): if every action on it is newer and more
     follow, the Droplet's own list is read instead. ``not_before``: the shared page must be read after
     this (local monotonic time), e.g. after the page the plan came from.
     """
-    coordinator = getattr(client, 'coordinator', None)
-    if coordinator is not None and coordinator.crowded():
-        page = coordinator.actions_page(
-            1, lambda: client.get('/v2/actions', params=dict(page=1, per_page=MAX_PAGE_SIZE)),
-            coordinator.round_seconds(), not_before, deadline)
+    page = reads.newest_actions(deadline, not_before)
+    if page is not None:
         listed = page.get('actions') or []
         if since is None or _reaches_back(page, since):
             return [action for action in listed if action.get('resource_id') == droplet_id], listed
@@ -302,7 +274,8 @@ def look_for_ours(client, waiter, droplet_id, action_type, marker, deadline):
 
 
 def wait_out_others(client, waiter, droplet_id, busy, deadline, busy_since):
-    """Wait for someone else's actions on the Droplet to end; return the Droplet once their effect shows.
+    """Wait for someone else's actions on the Droplet to end; return the Droplet (a Read) once their effect
+    shows.
 
     ``busy.running`` are the in-progress actions seen; empty when only a 422 "pending event" told us.
     Then the list is read again, and if it still shows nothing running the task pauses for a poll
@@ -311,49 +284,53 @@ def wait_out_others(client, waiter, droplet_id, busy, deadline, busy_since):
     """
     running = busy.running
     if busy.finished:  # nothing to wait for: a read to plan from, so a Droplet gone fails as a plan's read does
-        return after_status_lag(client, waiter, find_droplet(client, droplet_id), busy.finished, deadline)
+        read = own_read(client, waiter.clock, lambda: find_droplet(client, droplet_id))
+        return after_status_lag(client, waiter, read, busy.finished, deadline)
     if not running:
         running = [action for action in recent_actions(client, droplet_id) if action.get('status') == IN_PROGRESS]
+    doing = 'waiting for its pending event'
     if not running:
         now = waiter.clock()
         if now >= deadline:
             raise WaitTimeout('Timed out after %.0f s: Droplet %s still answers 422 "pending event" and shows no '
                               'running action' % (now - busy_since, droplet_id), waited=now - busy_since)
         waiter.sleep(min(max(1.0, poll_interval(now - busy_since)), deadline - now))
-        return read_droplet(client, droplet_id, 'waiting for its pending event')
+        return own_read(client, waiter.clock, lambda: read_droplet(client, droplet_id, doing))
     finished = waiter.actions(running, deadline, whose="someone else's")
-    droplet = read_droplet(client, droplet_id, "waiting for someone else's action")
-    return after_status_lag(client, waiter, droplet, finished.values(), deadline)
+    doing = "waiting for someone else's action"
+    read = own_read(client, waiter.clock, lambda: read_droplet(client, droplet_id, doing))
+    return after_status_lag(client, waiter, read, finished.values(), deadline)
 
 
 def after_refusal(client, waiter, droplet_id, deadline):
-    """The Droplet to plan again from after the API refused an action for its state: read it (not found fails
-    as a lone task does), and if a status-changing action ended in the last STATUS_LAG_GRACE_SECONDS, wait
-    for the status to show it, as after waiting for someone else's action."""
-    droplet = find_droplet(client, droplet_id)
-    now = getattr(client, 'server_time', None)
-    if now is None:
-        return droplet
+    """The Droplet (a Read) to plan again from after the API refused an action for its state: read it (not
+    found fails as a lone task does), and if a status-changing action ended in the last
+    STATUS_LAG_GRACE_SECONDS before that read, wait for the status to show it, as after someone else's action."""
+    read = own_read(client, waiter.clock, lambda: find_droplet(client, droplet_id))
+    if read.server_time is None:
+        return read
     lagging = [action for action in recent_actions(client, droplet_id)
-               if _lagging(action, now - STATUS_LAG_GRACE_SECONDS)]
-    return after_status_lag(client, waiter, droplet, lagging, deadline)
+               if _lagging(action, read.server_time - STATUS_LAG_GRACE_SECONDS)]
+    return after_status_lag(client, waiter, read, lagging, deadline)
 
 
-def after_status_lag(client, waiter, droplet, finished, deadline):
-    """The Droplet's status lags a completed power action by a moment: deciding on the stale status
-    would report a power_on after someone else's power_off as "already done"."""
+def after_status_lag(client, waiter, read, finished, deadline):
+    """The Droplet (a Read; ``read`` is the latest) once its status shows the newest completed power action
+    of ``finished``: the status lags such an action by a moment, and deciding on the stale status would
+    report a power_on after someone else's power_off as "already done"."""
     completed = sorted((action for action in finished if action.get('status') == 'completed'
                         and getattr(ACTION_TYPES.get(action.get('type')), 'status_after', None)),
                        key=lambda action: action['id'])
     if not completed:
-        return droplet
+        return read
     wanted = ACTION_TYPES[completed[-1]['type']].status_after  # the newest action decides
-    if droplet.get('status') == wanted:
-        return droplet
+    if read.value.get('status') == wanted:
+        return read
+    doing, droplet_id = "waiting for someone else's action", read.value['id']
     try:
-        return waiter.poll(lambda: read_droplet(client, droplet['id'], "waiting for someone else's action"),
-                           lambda current: current.get('status') == wanted,
+        return waiter.poll(lambda: own_read(client, waiter.clock, lambda: read_droplet(client, droplet_id, doing)),
+                           lambda current: current.value.get('status') == wanted,
                            min(deadline, waiter.deadline_after(STATUS_LAG_GRACE_SECONDS)),
-                           lambda current: 'Droplet %s to show status %s' % (current['id'], wanted), initial=droplet)
+                           lambda current: 'Droplet %s to show status %s' % (droplet_id, wanted), initial=read)
     except WaitTimeout as timeout:
         return timeout.last  # e.g. a shutdown the guest ignored: decide on what the API shows

@@ -10,9 +10,10 @@ __metaclass__ = type
 from ansible_collections.oceanops.droplets.plugins.module_utils.action_types import ACTION_TYPES, before_state
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    Busy, StateRefused, after_refusal, find_droplet, read_for_plan, recent_actions, start_action, wait_out_others)
+    Busy, StateRefused, after_refusal, find_droplet, recent_actions, start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_view import DropletView
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import ActionErrored, DropletGone, Refused
+from ansible_collections.oceanops.droplets.plugins.module_utils.reading import own_read
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_run import TaskRun
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS, WaitTimeout, describe_action
 
@@ -57,32 +58,34 @@ class SingleDropletRun(TaskRun):
         self.requested = ACTION_TYPES[self.params['type']]
         self.view = None
         self.steps = []
-        self.plan_read_at = None  # server time (epoch) of the read the plan was made from
-        self.look_after = 0.0  # a plan from a shared page: the look before the POST must be newer (monotonic)
+        self.plan_read = None  # the Read the plan was made from (reading.py)
         self.seen_since_plan = set()  # others' actions since a plan that a new plan has taken into account
         self.refused = False  # the API refused an action for the Droplet's state once: planned again
 
     # -- plan ---------------------------------------------------------------------------------------
-    def plan(self, droplet=None):
-        if droplet is None:  # a shared, older read only where start_action checks what happened since
-            droplet, self.plan_read_at, self.look_after = read_for_plan(
-                self.client, self.params.get('droplet_id'), self.params.get('droplet_name'), self.deadline,
-                shared=self.requested.idempotent)
-        else:
-            self.plan_read_at, self.look_after = getattr(self.client, 'server_time', None), 0.0
+    def plan(self, read=None):
+        """Plan from ``read`` (a Read of the Droplet), or from a read of the task's reading strategy: a shared,
+        older page only where start_action checks what happened since (types with an "already done" rule)."""
+        if read is None:
+            read = self.waiter.reads.droplet_for_plan(self._find, self.params.get('droplet_id'), self.deadline,
+                                                      self.requested.idempotent)
+        self.plan_read, droplet = read, read.value
         self.view = DropletView(self.client, droplet, self.params)
         self.steps = plan_steps(self.view, self.requested, self.params)
         self.report.droplet = droplet
         self.report.planned = [name for name, condition in self.steps]
         before, after = before_state(self.view, self.requested)
         self.report.fields['diff'] = dict(before=before, after=after if self.steps else before)
-        if not self.steps and self.look_after:
+        if not self.steps and read.shared:
             # Nothing to do, by a shared page: a guest shutdown or a lagging status leaves no action to see, so
             # only our own read can say so (the no-op costs what it costs alone, one request).
-            self.plan(find_droplet(self.client, droplet['id']))
+            self.plan(own_read(self.client, self.waiter.clock, lambda: find_droplet(self.client, droplet['id'])))
             return
         if not self.steps:
             self._report_extras(self.view)
+
+    def _find(self):
+        return find_droplet(self.client, self.params.get('droplet_id'), self.params.get('droplet_name'))
 
     def has_work(self):
         return bool(self.steps)
@@ -112,16 +115,16 @@ class SingleDropletRun(TaskRun):
                 index += 1
                 continue
             # Before anything of ours is sent, someone else's action since our read means the plan may be stale.
-            plan_read_at = self.plan_read_at if not self.report.actions and self.requested.idempotent else None
+            plan = self.plan_read if not self.report.actions and self.requested.idempotent else None
             try:
                 action = start_action(self.client, self.waiter, self.view.droplet['id'],
                                       ACTION_TYPES[name].body(self.params), self.deadline, self.report,
-                                      plan_read_at=plan_read_at, seen=self.seen_since_plan, look_after=self.look_after)
+                                      plan=plan, seen=self.seen_since_plan)
             except Busy as busy:
                 self.seen_since_plan.update(action.get('id') for action in busy.finished)
                 busy_since = busy_since or self.waiter.clock()
-                droplet = wait_out_others(self.client, self.waiter, busy.droplet_id, busy, self.deadline, busy_since)
-                index = self._plan_again(droplet, index, " (after someone else's action ended)")
+                read = wait_out_others(self.client, self.waiter, busy.droplet_id, busy, self.deadline, busy_since)
+                index = self._plan_again(read, index, " (after someone else's action ended)")
             except StateRefused as refused:
                 index = self._plan_again(self._after_refusal(refused), index, ' (the API said: %s)'
                                          % refused.error.api_message)
@@ -135,15 +138,15 @@ class SingleDropletRun(TaskRun):
                 return False
         return True
 
-    def _plan_again(self, droplet, index, why):
-        """The step to go on with after the plan met a changed Droplet; None when nothing is left to do."""
+    def _plan_again(self, read, index, why):
+        """The step to go on with after the plan met a changed Droplet (``read``); None when nothing is left."""
         if not self.report.actions:  # nothing of ours sent yet: plan again from what is there now
-            self.plan(droplet)
+            self.plan(read)
             if not self.steps:
                 self.report.fields['msg'] = self.nothing_to_do() + why
                 return None
             return 0
-        self.view = self.view.refreshed(droplet)
+        self.view = self.view.refreshed(read.value)
         return index + 1 if _holds(self.steps[index][0], self.view) else index
 
     def _after_refusal(self, refused):
@@ -156,21 +159,23 @@ class SingleDropletRun(TaskRun):
 
     def _finish_step(self, action, index):
         name = self.steps[index][0]
-        action = self.waiter.action(action, self.deadline)
+        ended = self.waiter.action_ended(action, self.deadline)
+        action = ended.value
         self.report.refreshed(action)
         if action.get('status') == 'errored':
             raise ActionErrored('%s action %s on Droplet %s ended errored' % (name, action['id'], self.view.droplet['id']),
                                 action)
         fallback_follows = index + 1 < len(self.steps) and self.steps[index + 1][1] == IF_STILL_ON
-        return self._show_effect(ACTION_TYPES[name], fallback_follows)
+        return self._show_effect(ACTION_TYPES[name], fallback_follows, ended)
 
-    def _show_effect(self, action_type, fallback_follows):
-        """Re-read the Droplet until the action's effect shows (its status may lag the action)."""
+    def _show_effect(self, action_type, fallback_follows, ended):
+        """Re-read the Droplet until the action's effect shows (its status may lag the action); ``ended`` is the
+        Read that showed the action's end: re-reads are newer."""
         droplet_id = self.view.droplet['id']
 
         def fetch():
             try:  # through the waiter: forks that waited together share this re-read (issue 13)
-                return self.view.refreshed(self.waiter.read_droplet(droplet_id, self.deadline))
+                return self.view.refreshed(self.waiter.read_droplet(droplet_id, ended, self.deadline))
             except DigitalOceanAPIError as error:
                 if error.status == 404:
                     raise DropletGone('Droplet %s was deleted while waiting for its %s action'

@@ -116,11 +116,11 @@ class FleetRun(TaskRun):
             except Busy as busy:
                 busy_since = busy_since or self.waiter.clock()
                 view = self.view(wait_out_others(self.client, self.waiter, busy.droplet_id, busy, self.deadline,
-                                                 busy_since))
+                                                 busy_since).value)
                 if self._holds(ACTION_TYPES[body['type']], view):
                     return None  # someone else's action reached the state: nothing to send
             except StateRefused as refused:  # "already powered off": the list was older than the Droplet
-                view = self.view(after_refusal(self.client, self.waiter, refused.droplet_id, self.deadline))
+                view = self.view(after_refusal(self.client, self.waiter, refused.droplet_id, self.deadline).value)
                 if self._holds(ACTION_TYPES[body['type']], view):
                     return None
                 raise refused.error

@@ -41,9 +41,8 @@ class TaskRun:
             return  # waiting for someone else's action reached the state: carry_out said so
         if self.params['wait']:
             self.settle()
-            coordinator = getattr(self.client, 'coordinator', None)
-            if coordinator is not None:  # the effects show now: shared pages read from now on show them
-                coordinator.settled(action.get('resource_id') for action in self.report.actions)
+            # The effects show now: shared pages read from now on show them.
+            self.waiter.reads.settled(action.get('resource_id') for action in self.report.actions)
         self.report.fields['msg'] = self.did()
 
     # -- what subclasses provide -------------------------------------------------------------------

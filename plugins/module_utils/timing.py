@@ -22,6 +22,9 @@ BUDGET_HEADROOM_PER_MINUTE = 20
 BUDGET_HEADROOM_PER_HOUR = 500
 BUDGET_PER_MINUTE = API_REQUESTS_PER_MINUTE - BUDGET_HEADROOM_PER_MINUTE
 BUDGET_PER_HOUR = API_REQUESTS_PER_HOUR - BUDGET_HEADROOM_PER_HOUR
+# Of the minute's budget, this much is kept for shared reads: one of them serves every waiting fork, so
+# it goes ahead of the queue of single requests (which get the rest, 210 a minute).
+SHARED_READ_RESERVE = 20
 # Without a deadline, never wait longer than this for one request's turn.
 MAX_BUDGET_WAIT = 120.0
 # A 429 with no Retry-After holds everyone off this long.

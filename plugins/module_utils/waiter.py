@@ -9,15 +9,14 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError, MAX_PAGE_SIZE
+from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import TaskFailure, deleted_while
 from ansible_collections.oceanops.droplets.plugins.module_utils.page_sense import PageSense, next_link
+from ansible_collections.oceanops.droplets.plugins.module_utils.reading import OwnReads, Read
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import poll_interval
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import NEW_ACTION_GRACE_SECONDS, POLL_MAX_SECONDS
 
 IN_PROGRESS = 'in-progress'
-# Droplets are re-read through a shared GET /v2/droplets only in accounts of at most this many pages.
-SHARED_DROPLET_PAGES = 5
 
 
 class WaitTimeout(TaskFailure):
@@ -30,13 +29,16 @@ class WaitTimeout(TaskFailure):
 
 
 class Waiter:
-    def __init__(self, client, clock=time.monotonic, sleep=time.sleep):
+    """Polls with a deadline. ``reads`` is the task's reading strategy (reading.reads_for): alone, each
+    action is polled by its own GET; in a crowd, the pages of GET /v2/actions the forks share."""
+
+    def __init__(self, client, reads=None, clock=time.monotonic, sleep=time.sleep):
         self.client = client
+        self.reads = reads or OwnReads(client, clock=clock)
         self.clock = clock
         self.sleep = sleep
         self.polls = 0
         self.interval = 0.0  # the latest poll interval slept
-        self.action_ended_at = None  # when (monotonic) this process saw its latest action end, in shared polls
 
     def deadline_after(self, seconds):
         return self.clock() + seconds
@@ -59,8 +61,7 @@ class Waiter:
                 waited = now - started
                 raise WaitTimeout('Timed out after %.0f s waiting for %s' % (waited, describe(value)), value, waited)
             pages = max(1, cost(value)) if cost else 1
-            coordinator = getattr(self.client, 'coordinator', None)
-            factor = coordinator.poll_factor() if coordinator is not None else 1.0  # slower after 429s
+            factor = self.reads.poll_factor()  # slower after 429s
             interval = poll_interval(now - started) * pages
             self.interval = max(interval, min(interval * factor, POLL_MAX_SECONDS))
             self.sleep(min(self.interval, max(deadline - now, 0.0)))
@@ -71,8 +72,12 @@ class Waiter:
     # -- one action ---------------------------------------------------------------------------
     def action(self, action, deadline):
         """Wait until ``action`` is completed or errored and return its final state."""
-        coordinator = getattr(self.client, 'coordinator', None)
-        if coordinator is not None and coordinator.reads is not None and coordinator.crowded():
+        return self.action_ended(action, deadline).value
+
+    def action_ended(self, action, deadline):
+        """``action``'s final state, a Read: ``answered_at`` is when the answer that showed the end came in
+        (a Droplet read after it shows what followed)."""
+        if self.reads.crowd:
             return self._one_of_shared(action, deadline)  # other forks wait too: share their list
         path = '/v2/actions/%s' % action['id']
         born = self.clock()
@@ -88,8 +93,9 @@ class Waiter:
                     return action
                 raise
 
-        return self.poll(fetch, lambda current: current.get('status') != IN_PROGRESS, deadline, describe_action,
-                         initial=action)
+        final = self.poll(fetch, lambda current: current.get('status') != IN_PROGRESS, deadline, describe_action,
+                          initial=action)
+        return Read(final, None, self.clock(), self.clock(), False)
 
     def _one_of_shared(self, action, deadline):
         state = self._scan_state(True)
@@ -99,22 +105,16 @@ class Waiter:
             last = dict(action, **timeout.last[action['id']])
             raise WaitTimeout('Timed out after %.0f s waiting for %s' % (timeout.waited, describe_action(last)),
                               last, timeout.waited)
-        # The end was in a page answered at this time: a Droplet read since shows what followed it,
-        # and every fork that learned its end from the same page can use the same read.
-        coordinator = self.client.coordinator
-        self.action_ended_at = coordinator.now() if state['seen_directly'] else coordinator.answered_at()
-        return dict(action, **final)  # a shared page holds ids and statuses only: keep the rest
+        # A shared page holds ids and statuses only: keep the rest. Every fork that learned the end from the
+        # same page can use the same Droplet read after it.
+        ended = self.clock() if state['seen_directly'] else state['answered_at']
+        return Read(dict(action, **final), None, ended, ended, True)
 
-    def read_droplet(self, droplet_id, deadline=None):
-        """The Droplet after this process's action ended: from a page of GET /v2/droplets the waiting
-        forks share (read after the action's end was seen), else with its own GET."""
-        coordinator = getattr(self.client, 'coordinator', None)
-        if coordinator is not None and coordinator.reads is not None and self.action_ended_at is not None:
-            max_age = max(coordinator.round_seconds(), self.interval / 2.0)
-            droplet = shared_droplet(self.client, droplet_id, max_age, self.action_ended_at, deadline)[0]
-            if droplet is not None:
-                return droplet
-        return self.client.get('/v2/droplets/%s' % droplet_id, expect='droplet')
+    def read_droplet(self, droplet_id, ended, deadline=None):
+        """The Droplet after this process's action ended (``ended``: action_ended's Read): in a crowd, from a
+        page of GET /v2/droplets the waiting forks share, read after that end was seen."""
+        max_age = max(self.reads.round_seconds(), self.interval / 2.0) if self.reads.crowd else 0.0
+        return self.reads.droplet_after(droplet_id, ended, deadline, max_age).value
 
     # -- many actions -------------------------------------------------------------------------
     def actions(self, actions, deadline, whose='our', state=None):
@@ -129,8 +129,7 @@ class Waiter:
         pending = dict((action['id'], action) for action in actions if action.get('status') == IN_PROGRESS)
         final = dict((action['id'], action) for action in actions if action.get('status') != IN_PROGRESS)
         if state is None:
-            coordinator = getattr(self.client, 'coordinator', None)
-            state = self._scan_state(coordinator is not None and coordinator.crowded())
+            state = self._scan_state(self.reads.crowd)
         state.update(start_page=1, deadline=deadline, started=self.clock())
 
         def fetch():
@@ -210,51 +209,19 @@ class Waiter:
             raise deleted_while([action['resource_id']], doing)
 
     def _scan_state(self, shared):
-        not_before = self.client.coordinator.now() if shared else 0.0  # pages read since we began to wait
-        return dict(shared=shared, not_before=not_before, seen_directly=False)
+        not_before = self.clock() if shared else 0.0  # pages read since we began to wait
+        return dict(shared=shared, not_before=not_before, seen_directly=False, answered_at=None)
 
     def _actions_page(self, page, state):
         """One page of GET /v2/actions, through the shared-poll lease when other processes wait too; None
         for a shared page read before this wait began. Such a page is not read again at once for us: with
         forks starting to wait every moment, that would be a round per fork instead of one per few seconds."""
-        def fetch():
-            return self.client.get('/v2/actions', params=dict(page=page, per_page=MAX_PAGE_SIZE))
-        if not state['shared']:
-            return fetch()
-        coordinator = self.client.coordinator
-        max_age = max(coordinator.round_seconds(), self.interval / 2.0)
-        data = coordinator.actions_page(page, fetch, max_age, 0.0, state['deadline'])
-        return None if coordinator.read_at() < state['not_before'] else data
-
-
-def shared_droplet(client, droplet_id, max_age, not_before, deadline=None, kind='droplets'):
-    """(the Droplet, the server time of the answer that listed it) from the pages of GET /v2/droplets
-    the forks on this token share; (None, None) when they do not list it or the account is too big.
-
-    The page that listed the Droplet last is read first, so a fork whose Droplet is on page 4 does
-    not make pages 1 to 3 fresh for nothing. ``kind`` names the set of pages: the re-reads after the
-    actions end (``droplets``) are read every round; plans (``plan-droplets``) take older pages, and a
-    look before a POST must be newer than its plan's page, so sharing one set would make each re-read
-    force a new round of the action list too.
-    """
-    coordinator = client.coordinator
-
-    def fetch(page):
-        data = client.get('/v2/droplets', params=dict(page=page, per_page=MAX_PAGE_SIZE))
-        return dict(data, server_time=client.server_time) if isinstance(data, dict) else data
-    pages = list(range(1, SHARED_DROPLET_PAGES + 1))
-    last_seen = coordinator.page_listing(kind + '-p%d', pages, lambda data: _listed(data, droplet_id))
-    for page in ([last_seen] if last_seen else []) + [page for page in pages if page != last_seen]:
-        data = coordinator.droplets_page(page, lambda page=page: fetch(page), max_age, not_before, deadline, kind)
-        found = _listed(data, droplet_id)
-        if found is not None:
-            return found, data.get('server_time')
-        total = (data.get('meta') or {}).get('total') or 0
-        if total > SHARED_DROPLET_PAGES * MAX_PAGE_SIZE:
-            break
-        if page != last_seen and not ((data.get('links') or {}).get('pages') or {}).get('next'):
-            break
-    return None, None
+        max_age = max(self.reads.round_seconds(), self.interval / 2.0) if state['shared'] else 0.0
+        read = self.reads.actions_page(page, state['deadline'], max_age, 0.0)
+        if read.sent_at < state['not_before']:
+            return None
+        state['answered_at'] = read.answered_at
+        return read.value
 
 
 def _take_finished(listed, pending, final):
@@ -268,11 +235,6 @@ def _take_finished(listed, pending, final):
         else:  # over what we had: a shared page keeps ids and statuses only
             final[action['id']] = dict(pending.pop(action['id']), **action)
     return running
-
-
-def _listed(data, droplet_id):
-    return next((droplet for droplet in (data or {}).get('droplets') or []
-                 if isinstance(droplet, dict) and droplet.get('id') == droplet_id), None)
 
 
 def describe_action(action):

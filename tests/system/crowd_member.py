@@ -13,11 +13,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main(api_url, token):
-    from ansible_collections.oceanops.droplets.plugins.module_utils import shared_budget
-    directory, reason = shared_budget.private_directory(shared_budget.default_directory())
-    assert directory is not None, reason
-    budget = shared_budget.RequestBudget(directory, shared_budget.budget_key(api_url, token))
-    assert budget.take(5.0)
+    from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import budget, directory, names
+    shared, reason = directory.private_directory(directory.default_directory())
+    assert shared is not None, reason
+    assert budget.RequestBudget(shared, names.budget_key(api_url, token)).take(5.0)
     print('ready', flush=True)
     sys.stdin.read()
 

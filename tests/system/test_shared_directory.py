@@ -7,8 +7,8 @@ import sys
 
 from ansible.module_utils.common import warnings as ansible_warnings
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import PrivateDirectory
-from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import budget_key
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.directory import PrivateDirectory
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import budget_key
 from hostile_checks import run_in_subprocess
 from module_call import TOKEN, run
 
@@ -16,7 +16,7 @@ from module_call import TOKEN, run
 # A process of its own (not a fork: this one runs the simulator's threads) that takes the lock and says so.
 HOLDER = (
     'import sys, time\n'
-    'from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import PrivateDirectory\n'
+    'from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.directory import PrivateDirectory\n'
     'with PrivateDirectory(sys.argv[1]).locked(sys.argv[2]):\n'
     '    print("ready", flush=True)\n'
     '    time.sleep(600)\n')

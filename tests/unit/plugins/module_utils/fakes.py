@@ -8,8 +8,11 @@ __metaclass__ = type
 
 import contextlib
 
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import names
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.shared_reads import Shared
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError
 from ansible_collections.oceanops.droplets.plugins.module_utils.base import COMMON_ARGUMENT_SPEC, WAIT_ARGUMENT_SPEC
+from ansible_collections.oceanops.droplets.plugins.module_utils.reading import CrowdReads, Read
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
 from ansible_collections.oceanops.droplets.plugins.modules import droplet_action
@@ -87,7 +90,7 @@ class FakeModule:
         clock = clock or FakeClock()
         self.client = client
         self.clock = clock
-        self.waiter = Waiter(client, clock=clock, sleep=clock.sleep)
+        self.waiter = waiter_for(client, clock)
         self.deadline = clock.now + 600
         self.params = module_params(**params)
         self.check_mode = check_mode
@@ -118,11 +121,24 @@ def api_error(status, message='', outcome_unknown=False, method='POST', path='/v
 PENDING = 'Droplet already has a pending event.'
 
 
+def waiter_for(client, clock):
+    """The waiter a task on ``client`` gets: in a crowd when a CrowdCoordinator is set as ``client.crowd``."""
+    crowd = getattr(client, 'crowd', None)
+    reads = CrowdReads(client, crowd, clock) if crowd is not None else None
+    return Waiter(client, reads, clock=clock, sleep=clock.sleep)
+
+
+def plan_read(server_time, answered_at=None):
+    """The Read a plan came from: answered at ``server_time`` (the API's clock); ``answered_at`` (local,
+    monotonic) for one from a shared page."""
+    return Read(droplet(), server_time, answered_at or 0.0, answered_at or 0.0, answered_at is not None)
+
+
 class CrowdCoordinator:
-    """What start_action and read_for_plan use of the shared-budget coordinator in a crowd of processes."""
+    """What the crowd's reading strategy (reading.CrowdReads) uses of the coordinator: shared pages given."""
 
     def __init__(self, page, droplet_pages=None, answered=1000.0, predates=False):
-        self.page = page
+        self.page_given = page
         self.predates = predates  # a shared page may not show one of our own earlier actions
         self.droplet_pages = droplet_pages or {}  # page number -> a shared page of GET /v2/droplets
         self.answered = answered
@@ -130,6 +146,7 @@ class CrowdCoordinator:
         self.not_befores = []
         self.droplet_pages_read = []
         self.kinds = []  # which set of shared pages each read of GET /v2/droplets went to
+        self.gate = _Gate()
 
     def crowded(self):
         return True
@@ -139,33 +156,36 @@ class CrowdCoordinator:
         """Free at once; the look may be the shared page unless one of ours changed the Droplet (predates)."""
         yield self.predates
 
-    def poll_factor(self):
-        return 1.0
-
     def round_seconds(self):
         return 2.0
 
-    def actions_page(self, page, fetch, max_age, not_before, deadline=None):
-        self.asked.append((page, max_age))
-        self.not_befores.append(not_before)
-        return self.page
+    def page(self, kind, number, fetch, compact, max_age, not_before, deadline=None):
+        if kind == names.ACTIONS:
+            self.asked.append((number, max_age))
+            self.not_befores.append(not_before)
+            value = self.page_given
+        else:
+            self.droplet_pages_read.append((number, max_age))
+            self.kinds.append(kind)
+            value = self.droplet_pages.get(number) or fetch()
+        return Shared(value, self.answered - 0.1, self.answered, False)
 
-    def droplets_page(self, page, fetch, max_age, not_before, deadline=None, kind='droplets'):
-        self.droplet_pages_read.append((page, max_age))
-        self.kinds.append(kind)
-        return self.droplet_pages.get(page) or fetch()
+    def page_listing(self, kind, numbers, lists):
+        return next((number for number in numbers if lists(self.droplet_pages.get(number))), None)
 
-    def page_listing(self, pattern, pages, lists):
-        return next((page for page in pages if lists(self.droplet_pages.get(page))), None)
-
-    def answered_at(self):
-        return self.answered
-
-    def read_at(self):
-        return self.answered - 0.1
-
-    def page_predates_ours(self, droplet_id, read_at):
+    def page_predates_ours(self, droplet_id, sent_at):
         return self.predates
+
+    def changing(self, droplet_ids):
+        pass
+
+    def settled(self, droplet_ids):
+        pass
+
+
+class _Gate:
+    def poll_factor(self):
+        return 1.0
 
 
 def droplets_page(*droplet_ids, **extra):

@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from ansible_collections.oceanops.droplets.plugins.module_utils import adaptive_schedule as schedule_module
-from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import AdaptiveSchedule
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import adaptive_schedule as schedule_module
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.adaptive_schedule import AdaptiveSchedule
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock
 
 

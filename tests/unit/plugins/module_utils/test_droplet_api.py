@@ -9,13 +9,13 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
-    RECONCILE_WINDOW_SECONDS, SHARED_PLAN_MAX_AGE, ActionMarker, Busy, StateRefused, find_droplet, read_for_plan, start_action,
-    wait_out_others)
+    RECONCILE_WINDOW_SECONDS, ActionMarker, Busy, StateRefused, find_droplet, start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import OutcomeUnknown, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import (
-    PENDING, CrowdCoordinator, FakeClient, FakeClock, Replies, api_error, droplet, droplets_page)
+    PENDING, CrowdCoordinator, FakeClient, FakeClock, Replies, api_error, droplet, droplets_page, plan_read, waiter_for)
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import SHARED_PLAN_MAX_AGE
 
 ACTIONS = '/v2/droplets/101/actions'
 
@@ -41,7 +41,7 @@ class ScriptedPosts(FakeClient):
 def send(client, deadline_in=600, clock=None):
     clock = clock or FakeClock()
     report = TaskReport()
-    result = start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='reboot'),
+    result = start_action(client, waiter_for(client, clock), 101, dict(type='reboot'),
                           clock.now + deadline_in, report)
     return result, report, clock
 
@@ -182,7 +182,7 @@ def test_waiting_for_someone_elses_action_names_it_as_such():
     running = action(9, 'power_off', 'in-progress')
     client = FakeClient({'/v2/actions': dict(actions=[running], links={}), '/v2/actions/9': dict(action=running)})
     with pytest.raises(WaitTimeout) as caught:
-        wait_out_others(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, Busy(101, [running]),
+        wait_out_others(client, waiter_for(client, clock), 101, Busy(101, [running]),
                         clock.now + 30, clock.now)
     assert "someone else's" in str(caught.value) and 'power_off' in str(caught.value)
 
@@ -190,9 +190,9 @@ def test_waiting_for_someone_elses_action_names_it_as_such():
 def test_a_pending_event_with_nothing_visible_pauses_then_reads_again():
     clock = FakeClock()
     client = FakeClient({ACTIONS: dict(actions=[]), '/v2/droplets/101': dict(droplet=droplet())})
-    found = wait_out_others(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, Busy(101, []), clock.now + 30,
+    found = wait_out_others(client, waiter_for(client, clock), 101, Busy(101, []), clock.now + 30,
                             clock.now)
-    assert found['id'] == 101 and clock.sleeps and clock.sleeps[0] >= 1.0
+    assert found.value['id'] == 101 and clock.sleeps and clock.sleeps[0] >= 1.0
 
 
 def test_an_action_someone_started_since_the_plan_read_means_planning_again():
@@ -200,33 +200,40 @@ def test_an_action_someone_started_since_the_plan_read_means_planning_again():
     client = FakeClient({ACTIONS: dict(actions=[theirs])})
     clock = FakeClock()
     with pytest.raises(Busy) as caught:
-        start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='snapshot', name='n'),
-                     clock.now + 60, TaskReport(), plan_read_at=1795600800.0)  # 2026-11-25T10:00:00Z
+        start_action(client, waiter_for(client, clock), 101, dict(type='snapshot', name='n'),
+                     clock.now + 60, TaskReport(), plan=plan_read(1795600800.0))  # 2026-11-25T10:00:00Z
     assert caught.value.finished == [theirs] and client.posts == []
     # Planned again with that action known: it no longer stops the POST.
-    start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='snapshot', name='n'),
-                 clock.now + 60, TaskReport(), plan_read_at=1795600800.0, seen={9})
+    start_action(client, waiter_for(client, clock), 101, dict(type='snapshot', name='n'),
+                 clock.now + 60, TaskReport(), plan=plan_read(1795600800.0), seen={9})
     assert len(client.posts) == 1
+
+
+def plan_from(client, droplet_id=101, droplet_name=None, may_share=True):
+    clock = FakeClock()
+    return waiter_for(client, clock).reads.droplet_for_plan(
+        lambda: find_droplet(client, droplet_id if droplet_name is None else None, droplet_name),
+        droplet_id if droplet_name is None else None, clock.now + 60, may_share)
 
 
 def test_in_a_crowd_the_plan_comes_from_the_shared_droplet_list_with_the_time_of_its_answer():
     client = FakeClient()
-    client.coordinator = CrowdCoordinator(None, {1: droplets_page(100, 101)}, answered=1234.5)
-    found, read_at, look_after = read_for_plan(client, 101)
-    assert found['id'] == 101 and read_at == 1795600800.0 and look_after == 1234.5
-    assert client.calls == [] and client.coordinator.droplet_pages_read == [(1, SHARED_PLAN_MAX_AGE)]
+    client.crowd = CrowdCoordinator(None, {1: droplets_page(100, 101)}, answered=1234.5)
+    read = plan_from(client)
+    assert read.value['id'] == 101 and read.server_time == 1795600800.0 and read.answered_at == 1234.5 and read.shared
+    assert client.calls == [] and client.crowd.droplet_pages_read == [(1, SHARED_PLAN_MAX_AGE)]
     # Pages of their own: the re-reads after actions end refresh theirs every round, and each refresh
     # would otherwise make the next look before a POST read the action list again.
-    assert client.coordinator.kinds == ['plan-droplets']
+    assert client.crowd.kinds == ['plan-droplets']
 
 
 def test_the_shared_list_is_read_first_at_the_page_that_listed_the_droplet_last():
     client = FakeClient()
     pages = {1: droplets_page(1, links=dict(pages=dict(next='yes'))), 2: droplets_page(2, links=dict(pages=dict(next='yes'))),
              3: droplets_page(101)}
-    client.coordinator = CrowdCoordinator(None, pages)
-    assert read_for_plan(client, 101)[0]['id'] == 101
-    assert client.coordinator.droplet_pages_read == [(3, SHARED_PLAN_MAX_AGE)]  # pages 1 and 2 not made fresh
+    client.crowd = CrowdCoordinator(None, pages)
+    assert plan_from(client).value['id'] == 101
+    assert client.crowd.droplet_pages_read == [(3, SHARED_PLAN_MAX_AGE)]  # pages 1 and 2 not made fresh
 
 
 @pytest.mark.parametrize('why', ['alone', 'no done rule', 'no server time', 'by name', 'page before our change'])
@@ -234,22 +241,21 @@ def test_the_plan_reads_the_droplet_itself(why):
     client = FakeClient({'/v2/droplets/101': dict(droplet=droplet()), '/v2/droplets': dict(droplets=[droplet()])})
     client.server_time = 1795600900.0
     if why != 'alone':
-        client.coordinator = CrowdCoordinator(None, {1: droplets_page(101, server_time=None)
-                                                     if why == 'no server time' else droplets_page(101)},
-                                              predates=why == 'page before our change')
-    by = dict(droplet_name='web-01') if why == 'by name' else dict(droplet_id=101)
-    found, read_at, look_after = read_for_plan(client, shared=why != 'no done rule', **by)
-    assert found['id'] == 101 and read_at == 1795600900.0 and look_after == 0.0
+        client.crowd = CrowdCoordinator(None, {1: droplets_page(101, server_time=None)
+                                               if why == 'no server time' else droplets_page(101)},
+                                        predates=why == 'page before our change')
+    read = plan_from(client, may_share=why != 'no done rule', droplet_name='web-01' if why == 'by name' else None)
+    assert read.value['id'] == 101 and read.server_time == 1795600900.0 and not read.shared
     assert [call[1] for call in client.calls] == ['/v2/droplets' if why == 'by name' else '/v2/droplets/101']
 
 
 def test_in_a_crowd_the_look_before_the_post_is_newer_than_the_page_the_plan_came_from():
     client = FakeClient({ACTIONS: dict(actions=[])})
-    client.coordinator = CrowdCoordinator(dict(actions=[]))
+    client.crowd = CrowdCoordinator(dict(actions=[]))
     clock = FakeClock()
-    start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='power_off'), clock.now + 60,
-                 TaskReport(), plan_read_at=1795600800.0, look_after=1234.5)
-    assert client.coordinator.not_befores == [1234.5] and len(client.posts) == 1
+    start_action(client, waiter_for(client, clock), 101, dict(type='power_off'), clock.now + 60,
+                 TaskReport(), plan=plan_read(1795600800.0, 1234.5))
+    assert client.crowd.not_befores == [1234.5] and len(client.posts) == 1
 
 
 def test_a_shared_look_that_does_not_reach_back_to_the_plan_reads_the_droplets_own_list():
@@ -257,11 +263,11 @@ def test_a_shared_look_that_does_not_reach_back_to_the_plan_reads_the_droplets_o
     newer = [dict(action(500 + i, started='2026-11-25T10:00:10Z'), resource_id=900 + i) for i in range(3)]
     theirs = action(9, 'power_off', 'completed', started='2026-11-25T10:00:05Z')
     client = FakeClient({ACTIONS: dict(actions=[theirs])})
-    client.coordinator = CrowdCoordinator(dict(actions=newer, links=dict(pages=dict(next='yes'))))
+    client.crowd = CrowdCoordinator(dict(actions=newer, links=dict(pages=dict(next='yes'))))
     clock = FakeClock()
     with pytest.raises(Busy) as caught:
-        start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='power_off'),
-                     clock.now + 60, TaskReport(), plan_read_at=1795600800.0)  # 10:00:00Z
+        start_action(client, waiter_for(client, clock), 101, dict(type='power_off'),
+                     clock.now + 60, TaskReport(), plan=plan_read(1795600800.0))  # 10:00:00Z
     assert caught.value.finished == [theirs] and client.posts == []
     assert ('GET', ACTIONS, dict(per_page=20)) in client.calls
 
@@ -269,10 +275,10 @@ def test_a_shared_look_that_does_not_reach_back_to_the_plan_reads_the_droplets_o
 def test_a_shared_look_that_reaches_back_to_the_plan_is_enough():
     older = dict(action(400, started='2026-11-25T09:59:00Z'), resource_id=900)
     client = FakeClient({ACTIONS: dict(actions=[])})
-    client.coordinator = CrowdCoordinator(dict(actions=[older], links=dict(pages=dict(next='yes'))))
+    client.crowd = CrowdCoordinator(dict(actions=[older], links=dict(pages=dict(next='yes'))))
     clock = FakeClock()
-    start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='power_off'), clock.now + 60,
-                 TaskReport(), plan_read_at=1795600800.0)
+    start_action(client, waiter_for(client, clock), 101, dict(type='power_off'), clock.now + 60,
+                 TaskReport(), plan=plan_read(1795600800.0))
     assert [call[0] for call in client.calls] == ['POST']
 
 
@@ -283,8 +289,8 @@ def test_an_action_that_started_before_the_plan_read_but_ended_after_it_means_pl
     client = FakeClient({ACTIONS: dict(actions=[theirs])})
     clock = FakeClock()
     with pytest.raises(Busy) as caught:
-        start_action(client, Waiter(client, clock=clock, sleep=clock.sleep), 101, dict(type='power_off'),
-                     clock.now + 60, TaskReport(), plan_read_at=1795600800.0)  # 10:00:00Z
+        start_action(client, waiter_for(client, clock), 101, dict(type='power_off'),
+                     clock.now + 60, TaskReport(), plan=plan_read(1795600800.0))  # 10:00:00Z
     assert caught.value.finished == [theirs] and client.posts == []
 
 
@@ -292,16 +298,16 @@ def test_in_a_crowd_the_look_before_the_post_is_the_shared_page_not_a_request_of
     shared = dict(actions=[action(40, 'power_off', 'completed', started='2026-11-25T10:00:00Z'),
                            dict(action(41, 'reboot', 'completed'), resource_id=202)])
     client = FakeClient({ACTIONS: dict(actions=[])})
-    client.coordinator = CrowdCoordinator(shared)
+    client.crowd = CrowdCoordinator(shared)
     sent = send(client)[0]
     assert client.calls == [('POST', ACTIONS, dict(type='reboot'))]  # no GET of the Droplet's actions
-    assert client.coordinator.asked == [(1, 2.0)] and sent['id'] not in (40, 41)
+    assert client.crowd.asked == [(1, 2.0)] and sent['id'] not in (40, 41)
 
 
 def test_in_a_crowd_a_running_action_on_the_shared_page_is_someone_elses():
     shared = dict(actions=[action(40, 'power_off', 'in-progress')])
     client = FakeClient({ACTIONS: dict(actions=[])})
-    client.coordinator = CrowdCoordinator(shared)
+    client.crowd = CrowdCoordinator(shared)
     with pytest.raises(Busy) as caught:
         send(client)
     assert [a['id'] for a in caught.value.running] == [40] and client.posts == []
@@ -311,7 +317,7 @@ def test_in_a_crowd_the_look_before_a_resend_is_the_droplets_own_list():
     # A shared page read before the lost POST cannot show that POST applied late: a resend must look afresh.
     clock = FakeClock()
     client = ScriptedPosts({ACTIONS: applied_after_the_window(clock)}, api_error(504, outcome_unknown=True))
-    client.coordinator = CrowdCoordinator(dict(actions=[]))
+    client.crowd = CrowdCoordinator(dict(actions=[]))
     sent = send(client, clock=clock)[0]
     assert sent['id'] == 90 and len(client.posts) == 1
-    assert client.coordinator.asked == [(1, 2.0)]  # the shared page served the first look only
+    assert client.crowd.asked == [(1, 2.0)]  # the shared page served the first look only

@@ -172,7 +172,7 @@ def crowd_api(shared_actions, status='off', now='active'):
         CrowdCoordinator, droplets_page)
     api = FakeClient({DROPLET: dict(droplet=droplet(status=now))})  # what the Droplet is now
     api.server_time = 1795600900.0
-    api.coordinator = CrowdCoordinator(dict(actions=shared_actions), {1: droplets_page(101, status=status)})
+    api.crowd = CrowdCoordinator(dict(actions=shared_actions), {1: droplets_page(101, status=status)})
     return api
 
 

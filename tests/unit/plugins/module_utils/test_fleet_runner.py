@@ -31,6 +31,7 @@ class FleetApi:
         self.refuse = dict(refuse or {})
         self.requests = []
         self.posts = []
+        self.server_time = None  # the server's time of the latest answer (no Date header here)
 
     # -- what the runners call ------------------------------------------------------------------
     def get(self, path, params=None, expect=None):

@@ -13,9 +13,11 @@ import pytest
 import requests
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanAPIError, DigitalOceanClient
-from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import Coordinator, RequestBudget, budget_key
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.budget import RequestBudget
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.gate import RequestGate
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import budget_key
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.http_fakes import Reply, scripted_session
-from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.test_shared_budget import (  # noqa: F401 pylint: disable=unused-import
+from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.test_coordination import (  # noqa: F401 pylint: disable=unused-import
     clock, shared_dir)
 
 TOKEN = 'dop_v1_' + 'b' * 64
@@ -28,7 +30,7 @@ def task(shared_dir, clock, script=()):
     budget = RequestBudget(shared_dir, budget_key(URL, TOKEN), clock=clock, sleep=clock.sleep)
     client = DigitalOceanClient(URL, TOKEN, session=scripted_session(list(script), clock)[0], sleep=clock.sleep,
                                 clock=clock)
-    client.coordinator = Coordinator(budget=budget, clock=clock)
+    client.gate = RequestGate(budget, clock=clock)
     client.deadline = clock.now + 600
     return client
 
@@ -65,7 +67,7 @@ def test_a_failure_after_an_inherited_hold_says_how_much_time_went_to_it(shared_
     mine.deadline = clock.now + 60
     with pytest.raises(DigitalOceanAPIError) as failure:
         mine.get('/v2/account')
-    note = mine.coordinator.hold_note()
+    note = mine.gate.hold_note()
     assert 'would pass the task deadline' in failure.value.message
     assert 'hold set by another task' in note and 'spent 0.0 s waiting on it' in note
 
@@ -75,7 +77,7 @@ def test_a_task_keeps_to_the_hold_its_own_429_set(shared_dir, clock):
     started = clock.now
     assert mine.get('/v2/account') == dict(ok=True)
     assert clock.now - started >= 10.0
-    assert mine.coordinator.hold_note() == ''
+    assert mine.gate.hold_note() == ''
 
 
 def test_a_probe_that_got_no_answer_taught_nothing_and_the_retry_probes_again(shared_dir, clock):

@@ -16,11 +16,14 @@ import time
 
 import pytest
 
-from ansible_collections.oceanops.droplets.plugins.module_utils import private_files, shared_budget
-from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
-    MAX_FILE_BYTES, PrivateDirectory, write_json)
-from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import (
-    budget_key, clean_stale, coordinator_for, default_directory)
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import directory as private_files
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import shared_reads
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.coordinator import coordinator_for
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.directory import (
+    MAX_FILE_BYTES, PrivateDirectory, clean_stale, default_directory, write_json)
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import budget_key
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.shared_reads import (
+    compact_actions_page, compact_droplets_page)
 
 TOKEN = 'dop_v1_' + 'b' * 64
 URL = 'https://api.digitalocean.com'
@@ -59,7 +62,7 @@ def test_a_directory_that_is_not_ours_alone_is_refused_with_one_warning(tmp_path
         make(tmp_path, path)
     warnings = []
     coordinator = shared(path, warnings)
-    coordinator.before_request(None)
+    coordinator.gate.before_request(None)
     assert coordinator.crowded() is False and not coordinator.shared()
     assert len(warnings) == 1 and why in warnings[0]
 
@@ -105,7 +108,7 @@ def test_a_directory_swapped_after_the_check_is_never_used(tmp_path):
     coordinator = shared(path, warnings)
     os.rename(path, path + '-checked')
     os.mkdir(path, 0o700)  # what someone put in its place after the check
-    coordinator.before_request(None)
+    coordinator.gate.before_request(None)
     assert os.listdir(path) == []
     assert KEY + '.budget' in os.listdir(path + '-checked') and coordinator.shared()
 
@@ -120,8 +123,8 @@ def test_a_result_that_is_a_symbolic_link_is_not_read_and_sharing_goes_off(tmp_p
         json.dump(dict(at=time.monotonic(), answered=time.monotonic(), value=dict(droplets=[dict(id=1, status='off')])),
                   handle)
     os.symlink(forged, os.path.join(path, KEY + '.plan-droplets-p1.json'))
-    page = coordinator.droplets_page(1, lambda: dict(droplets=[dict(id=1, status='active')]), 20, 0.0,
-                                     kind='plan-droplets')
+    page = coordinator.page('plan-droplets', 1, lambda: dict(droplets=[dict(id=1, status='active')]),
+                            compact_droplets_page, 20, 0.0).value
     assert page['droplets'] == [dict(id=1, status='active')]
     assert not coordinator.shared() and len(warnings) == 1
 
@@ -138,14 +141,15 @@ def with_file(tmp_path, name, content):
 def test_a_result_larger_than_the_cap_is_not_read(tmp_path):
     coordinator, warnings = with_file(tmp_path, '.actions-p1.json',
                                       '{"at": 1, "value": "%s"}' % ('x' * (MAX_FILE_BYTES + 1)))
-    assert coordinator.actions_page(1, lambda: dict(actions=[]), 2, 0.0) == dict(actions=[])
+    assert coordinator.page('actions', 1, lambda: dict(actions=[]), compact_actions_page, 2, 0.0).value == dict(actions=[])
     assert not coordinator.shared() and 'larger' in warnings[0]
 
 
 @pytest.mark.parametrize('value', ['Infinity', 'NaN', '1e400', '"garbage"'])
 def test_a_corrupt_time_in_a_result_turns_sharing_off_not_a_traceback(tmp_path, value):
     coordinator, warnings = with_file(tmp_path, '.actions-p1.json', '{"at": %s, "value": {"actions": []}}' % value)
-    assert coordinator.actions_page(1, lambda: dict(actions=[dict(id=2)]), 2, 0.0) == dict(actions=[dict(id=2)])
+    assert coordinator.page('actions', 1, lambda: dict(actions=[dict(id=2)]), compact_actions_page, 2,
+                            0.0).value == dict(actions=[dict(id=2)])
     assert not coordinator.shared() and len(warnings) == 1
 
 
@@ -188,7 +192,7 @@ def test_a_failed_store_leaves_no_temporary_file(tmp_path, monkeypatch):
         raise OSError(28, 'No space left on device')
     monkeypatch.setattr(directory, 'rename', no_rename)
     with pytest.raises(OSError):
-        shared_budget._store_result(directory, KEY + '.actions-p1.json', dict(at=1.0, value={}))
+        shared_reads._store_result(directory, KEY + '.actions-p1.json', dict(at=1.0, value={}))
     assert os.listdir(directory.path) == []
 
 
@@ -213,7 +217,7 @@ def test_a_stopped_holder_of_the_budget_lock_costs_a_task_a_bounded_wait_then_sh
 
         def task():
             coordinator = shared(path, warnings)
-            coordinator.before_request(time.monotonic() + 1.0)
+            coordinator.gate.before_request(time.monotonic() + 1.0)
             outcome.append(coordinator.shared())
         thread = threading.Thread(target=task)
         thread.daemon = True

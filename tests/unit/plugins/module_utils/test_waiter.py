@@ -28,6 +28,8 @@ class ActionsApi:
             status = 'errored' if action_id in self.errored else 'completed'
         return dict(id=action_id, status=status, type='power_off', resource_id=1000 + action_id)
 
+    server_time = None  # the server's time of the latest answer (no Date header here)
+
     def get(self, path, params=None, expect=None):
         self.requests += 1
         if path.startswith('/v2/actions/'):

@@ -4,7 +4,7 @@
 """A 429 hold another process left in the shared budget costs this one no more than the API asks of it now.
 
 A 429 with a huge Retry-After in one task holds every process on the token off for up to 120 s
-(shared_budget.RequestBudget.hold_off). A task that comes along later did not meet that 429: the hold
+(budget.RequestBudget.hold_off). A task that comes along later did not meet that 429: the hold
 is a hint, not what the API asks of it now. So it sends one request (the probe) at once instead of
 waiting; the answer caps the hold for this process: a success lifts it, a 429 sets it to that 429's
 own Retry-After. While the probe is out, the process's other threads wait for its answer.

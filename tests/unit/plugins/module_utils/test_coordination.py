@@ -17,17 +17,27 @@ import time
 
 import pytest
 
-from ansible_collections.oceanops.droplets.plugins.module_utils import shared_budget
-from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import (
-    Coordinator, RequestBudget, SharedReads, budget_key, clean_stale, compact_actions_page, coordinator_for,
-    default_directory, private_directory)
-from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import LockTimeout, PrivateDirectory
-from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
+from ansible_collections.oceanops.droplets.plugins.module_utils import timing
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import coordinator as coordinator_module
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import directory as directory_module
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.budget import RequestBudget
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.coordinator import (
+    Coordinator, coordinator_for)
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.directory import (
+    clean_stale, default_directory, private_directory)
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import Names, budget_key
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.shared_reads import (
+    Shared, SharedReads, compact_actions_page, compact_droplets_page)
+from ansible_collections.oceanops.droplets.plugins.module_utils.reading import Read, reads_for
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.directory import LockTimeout, PrivateDirectory
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.http_fakes import Reply, scripted_session
 
 TOKEN = 'dop_v1_' + 'a' * 64
 URL = 'https://api.digitalocean.com'
+NAMES = Names(budget_key(URL, TOKEN))
+P1 = NAMES.key + '.p1'  # a shared result's base name
 
 
 @pytest.fixture
@@ -81,7 +91,7 @@ def test_directory_of_another_user_is_refused(tmp_path, monkeypatch):
         os.chown(path, 4242, -1)
     else:  # only root can give a directory away: be someone else instead
         real_uid = os.geteuid()
-        monkeypatch.setattr(shared_budget.os, 'geteuid', lambda: real_uid + 4242)
+        monkeypatch.setattr(directory_module.os, 'geteuid', lambda: real_uid + 4242)
     found, reason = private_directory(path)
     assert found is None and 'another user' in reason
 
@@ -194,8 +204,9 @@ def test_a_damaged_budget_file_turns_sharing_off_with_a_warning_not_a_traceback(
     with open(shared.path, 'w') as handle:
         handle.write(content)
     warnings = []
-    coordinator = Coordinator(budget=shared, reads=reader(shared_dir, clock), clock=clock, warn=warnings.append)
-    coordinator.before_request(clock.now + 10)
+    coordinator = Coordinator(Names(budget_key(URL, TOKEN)), shared, reader(shared_dir, clock), clock=clock,
+                              warn=warnings.append)
+    coordinator.gate.before_request(clock.now + 10)
     assert coordinator.crowded() is False and not coordinator.shared()
     assert len(warnings) == 1 and 'the shared budget failed' in warnings[0]
     assert budget(shared_dir, clock).reserve(1) == 0.0  # emptied for the tasks after this one
@@ -211,44 +222,50 @@ def test_budget_file_holds_counts_only(shared_dir, clock):
 
 # -- shared reads, fake clock --------------------------------------------------------------------
 def reader(shared_dir, clock):
-    return SharedReads(shared_dir, budget_key(URL, TOKEN), clock=clock, sleep=clock.sleep)
+    return SharedReads(shared_dir, clock=clock, sleep=clock.sleep)
+
+
+def coordinated(shared_dir, clock, warn=None):
+    """A Coordinator on the shared directory, as coordinator_for makes it, on the fake clock."""
+    return Coordinator(Names(budget_key(URL, TOKEN)), budget(shared_dir, clock), reader(shared_dir, clock),
+                       clock=clock, warn=warn)
 
 
 def test_a_fresh_result_is_read_once_for_every_process(shared_dir, clock):
     fetched = []
     first, second = reader(shared_dir, clock), reader(shared_dir, clock)
-    assert first.read('p1', lambda: fetched.append(1) or {'n': 1}, max_age=2) == {'n': 1}
+    assert first.read(P1, lambda: fetched.append(1) or {'n': 1}, max_age=2).value == {'n': 1}
     clock.now += 1.5
-    assert second.read('p1', lambda: fetched.append(2) or {'n': 2}, max_age=2) == {'n': 1}
+    assert second.read(P1, lambda: fetched.append(2) or {'n': 2}, max_age=2).value == {'n': 1}
     assert fetched == [1] and second.hits == 1
 
 
 def test_a_result_older_than_max_age_is_read_again(shared_dir, clock):
     first = reader(shared_dir, clock)
-    first.read('p1', lambda: {'n': 1}, max_age=2)
+    first.read(P1, lambda: {'n': 1}, max_age=2)
     clock.now += 2.5
-    assert first.read('p1', lambda: {'n': 2}, max_age=2) == {'n': 2}
+    assert first.read(P1, lambda: {'n': 2}, max_age=2).value == {'n': 2}
 
 
 def test_a_result_read_before_not_before_is_not_used(shared_dir, clock):
     first = reader(shared_dir, clock)
-    first.read('p1', lambda: {'n': 1}, max_age=10)
+    first.read(P1, lambda: {'n': 1}, max_age=10)
     clock.now += 1
-    assert first.read('p1', lambda: {'n': 2}, max_age=10, not_before=clock.now - 0.5) == {'n': 2}
+    assert first.read(P1, lambda: {'n': 2}, max_age=10, not_before=clock.now - 0.5).value == {'n': 2}
 
 
 def test_a_result_stored_later_than_now_is_stale_not_fresh(shared_dir, clock):
     # A negative age: the clock went back (or the result is another boot's). It must not look 25 s fresher.
     first = reader(shared_dir, clock)
-    first.read('p1', lambda: {'n': 1}, max_age=20)
+    first.read(P1, lambda: {'n': 1}, max_age=20)
     clock.now -= 25
-    assert first.read('p1', lambda: {'n': 2}, max_age=20) == {'n': 2}
+    assert first.read(P1, lambda: {'n': 2}, max_age=20).value == {'n': 2}
 
 
 def test_every_local_age_is_measured_on_the_monotonic_clock(tmp_path):
     # A wall clock step (NTP, a resumed VM) made pages 25 s old look fresh and the budget sleep 300 s.
     coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')})
-    assert coordinator.budget._clock is time.monotonic
+    assert coordinator.gate.budget._clock is time.monotonic
     assert coordinator.reads._clock is time.monotonic
     assert coordinator.changes._clock is time.monotonic
     assert coordinator.now() <= time.monotonic()
@@ -256,11 +273,10 @@ def test_every_local_age_is_measured_on_the_monotonic_clock(tmp_path):
 
 
 def test_a_hung_lease_holder_is_waited_for_at_most_max_wait(shared_dir, clock):
-    key = budget_key(URL, TOKEN)
-    with PrivateDirectory(shared_dir).locked(key + '.p1.lease'):  # someone else holds it
+    with PrivateDirectory(shared_dir).locked(P1 + '.lease'):  # someone else holds it
         shared = reader(shared_dir, clock)
         with pytest.raises(LockTimeout):
-            shared.read('p1', lambda: {'own': True}, max_age=2, max_wait=3)
+            shared.read(P1, lambda: {'own': True}, max_age=2, max_wait=3)
     assert shared.lease_timeouts == 1
     assert sum(clock.sleeps) == pytest.approx(3.0, abs=0.1)
 
@@ -270,11 +286,10 @@ def test_a_hung_lease_holder_costs_a_crowd_lease_max_wait_then_the_task_reads_al
     key = budget_key(URL, TOKEN)
     warnings = []
     with PrivateDirectory(shared_dir).locked(key + '.actions-p1.lease'):  # someone else holds it
-        coordinator = Coordinator(budget=budget(shared_dir, clock), reads=reader(shared_dir, clock), clock=clock,
-                                  warn=warnings.append)
-        assert coordinator.actions_page(1, lambda: {'actions': [dict(id=1)]}, 2, 0, clock.now + 600) == {
-            'actions': [dict(id=1)]}
-    assert sum(clock.sleeps) == pytest.approx(shared_budget.LEASE_MAX_WAIT, abs=0.1)
+        coordinator = coordinated(shared_dir, clock, warn=warnings.append)
+        assert coordinator.page('actions', 1, lambda: {'actions': [dict(id=1)]}, compact_actions_page, 2, 0,
+                                clock.now + 600).value == {'actions': [dict(id=1)]}
+    assert sum(clock.sleeps) == pytest.approx(timing.LEASE_MAX_WAIT, abs=0.1)
     assert not coordinator.shared() and len(warnings) == 1 and 'lease' in warnings[0]
 
 
@@ -293,7 +308,7 @@ def _hold_lease_forever(directory, ready):
     def fetch():
         ready.set()
         time.sleep(600)
-    SharedReads(directory, budget_key(URL, TOKEN)).read('p1', fetch, max_age=2)
+    SharedReads(directory).read(P1, fetch, max_age=2)
 
 
 def _hold_budget_lock_forever(directory, ready):
@@ -315,8 +330,8 @@ def _kill_while_holding(target, directory):
 
 def test_a_fork_killed_while_holding_the_lease_does_not_wedge_the_others(shared_dir):
     _kill_while_holding(_hold_lease_forever, shared_dir)
-    survivor = SharedReads(shared_dir, budget_key(URL, TOKEN))
-    assert survivor.read('p1', lambda: {'read': 'by the survivor'}, max_age=2, max_wait=20) == {'read': 'by the survivor'}
+    survivor = SharedReads(shared_dir)
+    assert survivor.read(P1, lambda: {'read': 'by the survivor'}, max_age=2, max_wait=20).value == {'read': 'by the survivor'}
     assert survivor.lease_timeouts == 0  # it got the lease, it did not give up waiting for it
 
 
@@ -353,7 +368,7 @@ def test_directory_of_another_owner_falls_back(tmp_path, monkeypatch):
     path = str(tmp_path / 'shared')
     os.mkdir(path, 0o700)
     real_uid = os.geteuid()
-    monkeypatch.setattr(shared_budget.os, 'geteuid', lambda: real_uid + 4242)
+    monkeypatch.setattr(directory_module.os, 'geteuid', lambda: real_uid + 4242)
     coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': path})
     assert not coordinator.shared() and 'another user' in coordinator.note
 
@@ -368,28 +383,29 @@ def test_read_only_directory_falls_back(tmp_path, monkeypatch):
             raise OSError(errno.EROFS, 'Read-only file system', name)
         return real_open(name, flags, *args, **kwargs)
 
-    monkeypatch.setattr(shared_budget.os, 'open', read_only_open)
+    monkeypatch.setattr(directory_module.os, 'open', read_only_open)
     coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': path})
     assert not coordinator.shared() and 'Read-only' in coordinator.note
-    coordinator.before_request(None)  # no budget: returns at once
-    assert coordinator.actions_page(1, lambda: {'actions': []}, 2, 0) == {'actions': []}
+    coordinator.gate.before_request(None)  # no budget: returns at once
+    assert coordinator.page('actions', 1, lambda: {'actions': []}, compact_actions_page, 2, 0).value == {'actions': []}
 
 
 def test_a_directory_that_breaks_later_turns_coordination_off_instead_of_failing(shared_dir, clock):
-    coordinator = Coordinator(budget=budget(shared_dir, clock), reads=reader(shared_dir, clock), clock=clock)
+    coordinator = coordinated(shared_dir, clock)
     shutil.rmtree(shared_dir)  # e.g. a cleaner emptied /tmp under a running task
-    coordinator.before_request(None)
+    coordinator.gate.before_request(None)
     assert not coordinator.shared() and 'No such file' in coordinator.note
-    assert coordinator.actions_page(1, lambda: {'actions': [1]}, 2, 0) == {'actions': [1]}
+    assert coordinator.page('actions', 1, lambda: {'actions': [1]}, lambda page: page, 2, 0).value == {'actions': [1]}
 
 
 def test_shared_coordinator_writes_no_secret(tmp_path):
     path = str(tmp_path / 'shared')
     coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': path})
     assert coordinator.shared(), coordinator.note
-    coordinator.before_request(None)
-    coordinator.observe(429, {'retry-after': '0'})
-    coordinator.actions_page(1, lambda: dict(actions=[dict(id=1, status='completed', token=TOKEN)]), 2, 0)
+    coordinator.gate.before_request(None)
+    coordinator.gate.observe(429, {'retry-after': '0'})
+    coordinator.page('actions', 1, lambda: dict(actions=[dict(id=1, status='completed', token=TOKEN)]),
+                     compact_actions_page, 2, 0)
     names = os.listdir(path)
     assert names and all(TOKEN not in name for name in names)
     for name in names:
@@ -435,13 +451,13 @@ def client_with(script, coordinator, clock):
     from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanClient
     client = DigitalOceanClient('https://api.example.test', TOKEN, session=scripted_session(script, clock)[0], sleep=clock.sleep,
                                 clock=clock)
-    client.coordinator = coordinator
+    client.gate = coordinator.gate
     return client
 
 
 def test_client_takes_from_the_budget_before_each_attempt_and_feeds_it_a_429(clock):
     budget_seen = RecordingBudget()
-    coordinator = Coordinator(budget=budget_seen, clock=clock)
+    coordinator = Coordinator(NAMES, budget=budget_seen, clock=clock)
     limited = Reply(429, dict(id='too_many_requests', message='slow down'), {'Retry-After': '7'})
     client = client_with([limited, Reply(200, dict(ok=True))], coordinator, clock)
     client.deadline = clock.now + 100
@@ -449,7 +465,7 @@ def test_client_takes_from_the_budget_before_each_attempt_and_feeds_it_a_429(clo
     assert budget_seen.takes == [pytest.approx(100), pytest.approx(100 - clock.sleeps[0])]
     assert budget_seen.holds == [7.0]
     assert 7.0 <= clock.sleeps[0] <= 7.7  # the first 429: Retry-After plus a little jitter
-    assert coordinator.poll_factor() > 1.0
+    assert coordinator.gate.poll_factor() > 1.0
 
 
 def test_client_waits_longer_after_429s_in_a_row(clock):
@@ -463,55 +479,59 @@ def test_client_waits_longer_after_429s_in_a_row(clock):
 
 
 class SharedReadsStub:
-    """Shared reads as another process would leave them: page results by name."""
+    """Shared reads as another process would leave them: page results by name (without the key), each as new
+    as can be (sent and answered now)."""
 
-    def __init__(self, pages):
+    def __init__(self, pages, clock=time.monotonic):
         self.pages = pages
         self.asked = []
-        self.answered_at = None
-        self.read_at = None  # the coordinator then takes "now": each page is as new as can be
+        self.clock = clock
 
     def read(self, name, fetch, max_age, not_before=0.0, max_wait=None):
+        name = name.split('.', 1)[1]
         self.asked.append((name, max_age, not_before))
-        return self.pages[name] if name in self.pages else fetch()
+        value = self.pages[name] if name in self.pages else fetch()
+        return Shared(value, self.clock(), self.clock(), name not in self.pages)
 
     def peek(self, name):
-        return self.pages.get(name)
+        return self.pages.get(name.split('.', 1)[1])
+
+
+def crowd_waiter(client, coordinator, clock):
+    """The waiter of a task on ``client``, its reading strategy decided as base.py does."""
+    return Waiter(client, reads_for(client, coordinator, clock), clock=clock, sleep=clock.sleep)
 
 
 def test_waiter_reads_one_action_from_the_shared_list_and_keeps_its_other_fields(clock):
-    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     shared_page = dict(actions=[dict(id=5, status='completed', type='power_off', resource_id=9)], links=dict(pages={}))
     client = FakeClient()
-    client.coordinator = Coordinator(budget=RecordingBudget(), reads=SharedReadsStub({'actions-p1': shared_page}),
-                                     clock=clock)
+    coordinator = Coordinator(NAMES, budget=RecordingBudget(), reads=SharedReadsStub({'actions-p1': shared_page}, clock),
+                              clock=clock)
     started = dict(id=5, status='in-progress', type='power_off', resource_id=9, region_slug='nyc3')
-    final = Waiter(client, clock=clock, sleep=clock.sleep).action(started, clock.now + 60)
+    final = crowd_waiter(client, coordinator, clock).action(started, clock.now + 60)
     assert final == dict(started, status='completed')
     assert client.calls == []  # no request of its own: the page came from the shared read
 
 
 def test_waiter_without_shared_reads_polls_its_action_slower_by_the_factor(clock):
-    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     answers = iter([dict(id=5, status='in-progress'), dict(id=5, status='completed')])
     client = FakeClient({'/v2/actions/5': lambda params: dict(action=next(answers))})
-    client.coordinator = Coordinator(clock=clock)
-    client.coordinator.schedule.observe(429)
-    client.coordinator.schedule.observe(429)  # factor 4
-    Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 600)
+    coordinator = Coordinator(clock=clock)
+    coordinator.gate.schedule.observe(429)
+    coordinator.gate.schedule.observe(429)  # factor 4
+    crowd_waiter(client, coordinator, clock).action(dict(id=5, status='in-progress'), clock.now + 600)
     assert [call[1] for call in client.calls] == ['/v2/actions/5', '/v2/actions/5']
     assert clock.sleeps[0] == pytest.approx(4 * 0.5, rel=0.05)
 
 
 def shared_waiter(clock, pages, routes=None):
-    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     client = FakeClient(routes)
-    reads = SharedReadsStub(pages)
-    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reads, clock=clock)
-    return Waiter(client, clock=clock, sleep=clock.sleep), client, reads
+    reads = SharedReadsStub(pages, clock)
+    coordinator = Coordinator(NAMES, budget=RecordingBudget(), reads=reads, clock=clock)
+    return crowd_waiter(client, coordinator, clock), client, reads
 
 
 def test_after_a_shared_wait_the_droplet_comes_from_the_shared_list_read_after_the_end(clock):
@@ -519,10 +539,10 @@ def test_after_a_shared_wait_the_droplet_comes_from_the_shared_list_read_after_t
     listed = dict(droplets=[dict(id=8, status='active'), dict(id=9, status='off')], links=dict(pages={}),
                   meta=dict(total=2))
     waiter, client, reads = shared_waiter(clock, {'actions-p1': done, 'droplets-p1': listed})
-    waiter.action(dict(id=5, status='in-progress'), clock.now + 60)
-    assert waiter.read_droplet(9) == dict(id=9, status='off')
+    ended = waiter.action_ended(dict(id=5, status='in-progress'), clock.now + 60)
+    assert waiter.read_droplet(9, ended) == dict(id=9, status='off')
     assert client.calls == []
-    assert waiter.action_ended_at == clock.now
+    assert ended.answered_at == clock.now and ended.shared
 
 
 def test_a_droplet_missing_from_the_shared_list_is_read_on_its_own(clock):
@@ -530,8 +550,8 @@ def test_a_droplet_missing_from_the_shared_list_is_read_on_its_own(clock):
     listed = dict(droplets=[dict(id=8, status='active')], links=dict(pages={}), meta=dict(total=1))
     waiter, client, unused = shared_waiter(clock, {'actions-p1': done, 'droplets-p1': listed},
                                            {'/v2/droplets/9': dict(droplet=dict(id=9, status='off'))})
-    waiter.action(dict(id=5, status='in-progress'), clock.now + 60)
-    assert waiter.read_droplet(9) == dict(id=9, status='off')
+    ended = waiter.action_ended(dict(id=5, status='in-progress'), clock.now + 60)
+    assert waiter.read_droplet(9, ended) == dict(id=9, status='off')
     assert [call[1] for call in client.calls] == ['/v2/droplets/9']
 
 
@@ -540,14 +560,15 @@ def test_a_large_account_is_not_listed_to_find_one_droplet(clock):
     first = dict(droplets=[dict(id=1)], links=dict(pages=dict(next='yes')), meta=dict(total=5000))
     waiter, client, reads = shared_waiter(clock, {'actions-p1': done, 'droplets-p1': first},
                                           {'/v2/droplets/9': dict(droplet=dict(id=9, status='off'))})
-    waiter.action(dict(id=5, status='in-progress'), clock.now + 60)
-    waiter.read_droplet(9)
+    ended = waiter.action_ended(dict(id=5, status='in-progress'), clock.now + 60)
+    waiter.read_droplet(9, ended)
     assert [asked[0] for asked in reads.asked] == ['actions-p1', 'droplets-p1']
 
 
 def test_without_a_shared_wait_first_the_droplet_is_read_on_its_own(clock):
     waiter, client, reads = shared_waiter(clock, {}, {'/v2/droplets/9': dict(droplet=dict(id=9, status='off'))})
-    assert waiter.read_droplet(9) == dict(id=9, status='off')
+    seen_directly = Read(dict(id=5, status='completed'), None, clock.now, clock.now, False)
+    assert waiter.read_droplet(9, seen_directly) == dict(id=9, status='off')
     assert reads.asked == []
 
 
@@ -555,35 +576,36 @@ def test_shared_droplets_page_keeps_droplets_next_link_total_and_server_time_onl
     coordinator = coordinator_for(URL, TOKEN, env={'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')})
     page = dict(droplets=[dict(id=1, status='off')], links=dict(pages=dict(next='https://x/v2/droplets?page=2')),
                 meta=dict(total=300), extra='dropped', server_time=1795600800.0)
-    assert coordinator.droplets_page(1, lambda: page, 2, 0) == dict(
+    assert coordinator.page('droplets', 1, lambda: page, compact_droplets_page, 2, 0).value == dict(
         droplets=[dict(id=1, status='off')], links=dict(pages=dict(next='yes')), meta=dict(total=300),
         server_time=1795600800.0)
     page['server_time'] = 'not a time'
-    assert coordinator.droplets_page(2, lambda: page, 2, 0)['server_time'] is None
+    assert coordinator.page('droplets', 2, lambda: page, compact_droplets_page, 2, 0).value['server_time'] is None
 
 
 def test_a_shared_page_from_before_the_wait_is_no_news_and_not_read_again_for_one_fork(shared_dir, clock):
     # Forks begin to wait every moment in a crowd: a round for each would spend the budget POSTs need.
-    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     other = reader(shared_dir, clock)  # another fork read page 1 a moment before our POST: ours is not on it
-    other.read('actions-p1', lambda: dict(actions=[dict(id=4, status='in-progress')], links=dict(pages={})),
+    other.read(NAMES.page('actions', 1), lambda: dict(actions=[dict(id=4, status='in-progress')], links=dict(pages={})),
                max_age=2.0)
     read_at = clock.now
     clock.now += 0.2
-    client = FakeClient({'/v2/actions': lambda params: dict(actions=[dict(id=5, status='completed')])})
-    client.coordinator = Coordinator(budget=RecordingBudget(), reads=reader(shared_dir, clock), clock=clock)
-    final = Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 60)
+    sent = []
+    client = FakeClient({'/v2/actions': lambda params: sent.append(clock.now) or dict(
+        actions=[dict(id=5, status='completed')])})
+    coordinator = Coordinator(NAMES, budget=RecordingBudget(), reads=reader(shared_dir, clock), clock=clock)
+    final = crowd_waiter(client, coordinator, clock).action(dict(id=5, status='in-progress'), clock.now + 60)
     assert final['status'] == 'completed'
     # Not read at the first poll (0.5 s in): only once the other fork's page was a round (2 s) old.
     assert [call[1] for call in client.calls] == ['/v2/actions']
-    assert client.coordinator.reads.read_at - read_at >= 2.0
+    assert sent[0] - read_at >= 2.0
 
 
 @pytest.mark.parametrize('others, seconds', [(1, 2.0), (19, 2.0), (29, 3.0), (49, 5.0), (200, 5.0)])
 def test_the_bigger_the_crowd_the_rarer_its_shared_rounds(others, seconds, clock):
     # Each round beyond the budget's reserve takes a POST's turn: 50 forks read one every 5 s, not every 2.
-    coordinator = Coordinator(budget=RecordingBudget(crowd=others), reads=SharedReadsStub({}), clock=clock)
+    coordinator = Coordinator(NAMES, budget=RecordingBudget(crowd=others), reads=SharedReadsStub({}, clock), clock=clock)
     assert coordinator.crowded() is True
     assert coordinator.round_seconds() == pytest.approx(seconds)
 
@@ -594,59 +616,58 @@ def test_forks_that_learned_from_one_shared_page_get_the_same_answered_time(shar
     def slow_fetch():
         clock.now += 0.4  # the request takes 0.4 s
         return {'n': 1}
-    first.read('p1', slow_fetch, max_age=2)
+    mine = first.read(P1, slow_fetch, max_age=2)
     answered = clock.now
     clock.now += 0.3
-    second.read('p1', lambda: {'n': 2}, max_age=2)
-    assert first.answered_at == second.answered_at == answered
+    theirs = second.read(P1, lambda: {'n': 2}, max_age=2)
+    assert mine.answered_at == theirs.answered_at == answered and mine.own and not theirs.own
 
 
 def test_the_request_of_a_shared_read_has_priority_in_the_budget_and_others_do_not(clock):
     budget_seen = RecordingBudget()
-    coordinator = Coordinator(budget=budget_seen, reads=SharedReadsStub({}), clock=clock)
-    coordinator.actions_page(1, lambda: coordinator.before_request(None) or {'actions': []}, 2, 0)
-    coordinator.before_request(None)
+    coordinator = Coordinator(NAMES, budget=budget_seen, reads=SharedReadsStub({}, clock), clock=clock)
+    coordinator.page('actions', 1, lambda: coordinator.gate.before_request(None) or {'actions': []},
+                     compact_actions_page, 2, 0)
+    coordinator.gate.before_request(None)
     assert budget_seen.priorities == [True, False]
 
 
 def test_a_slowed_poll_never_waits_longer_than_the_schedule_cap(clock):
-    from ansible_collections.oceanops.droplets.plugins.module_utils.adaptive_schedule import MAX_FACTOR
+    from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.adaptive_schedule import MAX_FACTOR
     from ansible_collections.oceanops.droplets.plugins.module_utils.timing import POLL_MAX_SECONDS
-    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     ends_at = clock.now + 300
     client = FakeClient({'/v2/actions/5': lambda params: dict(action=dict(
         id=5, status='completed' if clock.now >= ends_at else 'in-progress'))})
-    client.coordinator = Coordinator(clock=lambda: 0.0)  # a clock that stands still: no recovery
+    coordinator = Coordinator(clock=lambda: 0.0)  # a clock that stands still: no recovery
     for unused in range(10):
-        client.coordinator.schedule.observe(429)  # the highest factor
-    Waiter(client, clock=clock, sleep=clock.sleep).action(dict(id=5, status='in-progress'), clock.now + 900)
+        coordinator.gate.schedule.observe(429)  # the highest factor
+    crowd_waiter(client, coordinator, clock).action(dict(id=5, status='in-progress'), clock.now + 900)
     assert max(clock.sleeps) <= POLL_MAX_SECONDS
     assert clock.sleeps[0] == pytest.approx(MAX_FACTOR * 0.5)  # slowed down all the same
 
 
 def test_a_fast_drain_slows_polls_only_without_the_shared_budget(clock):
-    local, shared = Coordinator(clock=clock), Coordinator(budget=RecordingBudget(), clock=clock)
+    local, shared = Coordinator(clock=clock), Coordinator(NAMES, budget=RecordingBudget(), clock=clock)
     remaining = 5000
     for unused in range(7):  # 20 requests a second over 6 s
         for coordinator in (local, shared):
-            coordinator.observe(200, {'ratelimit-remaining': str(remaining)})
+            coordinator.gate.observe(200, {'ratelimit-remaining': str(remaining)})
         clock.now += 1
         remaining -= 20
-    assert local.poll_factor() > 1.0
-    assert shared.poll_factor() == 1.0
+    assert local.gate.poll_factor() > 1.0
+    assert shared.gate.poll_factor() == 1.0
 
 
 def test_a_lone_task_polls_its_own_action_even_with_the_shared_directory(clock):
-    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     client = FakeClient({'/v2/actions/5': dict(action=dict(id=5, status='completed'))})
-    reads = SharedReadsStub({})
-    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock)
-    waiter = Waiter(client, clock=clock, sleep=clock.sleep)
-    assert waiter.action(dict(id=5, status='in-progress'), clock.now + 60)['status'] == 'completed'
+    reads = SharedReadsStub({}, clock)
+    coordinator = Coordinator(NAMES, budget=RecordingBudget(crowd=False), reads=reads, clock=clock)
+    ended = crowd_waiter(client, coordinator, clock).action_ended(dict(id=5, status='in-progress'), clock.now + 60)
+    assert ended.value['status'] == 'completed'
     assert [call[1] for call in client.calls] == ['/v2/actions/5'] and reads.asked == []
-    assert waiter.action_ended_at is None  # so the Droplet is re-read with its own GET too
+    assert not ended.shared  # so the Droplet is re-read with its own GET too
 
 
 def test_a_shared_wait_that_times_out_names_the_action_like_a_lone_one(clock):
@@ -681,13 +702,12 @@ def test_another_live_process_on_the_budget_makes_a_crowd_and_an_ended_one_does_
 
 
 def test_a_lone_fleet_wait_reads_the_list_itself_and_keeps_every_field(clock):
-    from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import Waiter
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     listed = dict(actions=[dict(id=5, status='completed', region_slug='nyc3')], links=dict(pages={}))
     client = FakeClient({'/v2/actions': listed})
-    reads = SharedReadsStub({})
-    client.coordinator = Coordinator(budget=RecordingBudget(crowd=False), reads=reads, clock=clock)
-    finals = Waiter(client, clock=clock, sleep=clock.sleep).actions([dict(id=5, status='in-progress')], clock.now + 60)
+    reads = SharedReadsStub({}, clock)
+    coordinator = Coordinator(NAMES, budget=RecordingBudget(crowd=False), reads=reads, clock=clock)
+    finals = crowd_waiter(client, coordinator, clock).actions([dict(id=5, status='in-progress')], clock.now + 60)
     assert finals[5]['region_slug'] == 'nyc3' and reads.asked == []
 
 
@@ -717,7 +737,7 @@ def test_a_claim_keeps_our_other_processes_waiting_and_then_says_to_read_the_dro
 
 
 def test_a_claim_held_past_claim_max_wait_is_a_stopped_holder_and_the_task_goes_on_alone(tmp_path, monkeypatch):
-    monkeypatch.setattr(shared_budget, 'CLAIM_MAX_WAIT', 0.2)
+    monkeypatch.setattr(coordinator_module, 'CLAIM_MAX_WAIT', 0.2)
     env = {'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')}
     holder, waiting = coordinator_for(URL, TOKEN, env=env), coordinator_for(URL, TOKEN, env=env)
     with holder.claim(7, time.monotonic() + 60):

@@ -22,6 +22,7 @@ import errno
 import json
 import os
 import stat
+import tempfile
 import time
 
 try:
@@ -29,7 +30,12 @@ try:
 except ImportError:  # pragma: no cover - not on Windows; coordination is then off
     fcntl = None
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.timing import LOCK_MAX_WAIT, LOCK_POLL_SECONDS
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import FILE_PATTERN, TEMPORARY_PATTERN
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
+    LOCK_MAX_WAIT, LOCK_POLL_SECONDS, STALE_SECONDS, TEMPORARY_STALE_SECONDS)
+
+ENV_DIRECTORY = 'OCEANOPS_SHARED_DIR'
+DIRECTORY_NAME = 'oceanops-droplets'
 
 # What we write stays far below this (a page of 200 Droplets is about 1 MB); anything bigger is not ours.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -175,3 +181,54 @@ def write_json(fd, data):
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+# -- where the directory is, and keeping it clean -------------------------------------------------
+def default_directory(env=None):
+    """$OCEANOPS_SHARED_DIR, else $XDG_RUNTIME_DIR/oceanops-droplets, else <tmp>/oceanops-droplets-shared-<uid>."""
+    env = os.environ if env is None else env
+    if env.get(ENV_DIRECTORY):
+        return env[ENV_DIRECTORY]
+    runtime = env.get('XDG_RUNTIME_DIR')
+    if runtime and _ours_alone(runtime):  # su without -l and sudo -E pass on someone else's
+        return os.path.join(runtime, DIRECTORY_NAME)
+    return os.path.join(tempfile.gettempdir(), '%s-shared-%d' % (DIRECTORY_NAME, os.geteuid()))
+
+
+def _ours_alone(path):
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid() and not info.st_mode & 0o077
+
+
+def private_directory(path):
+    """(the directory at ``path``, made 0700 or checked and held open: PrivateDirectory, None), or (None, reason)."""
+    try:
+        return PrivateDirectory(path), None
+    except OSError as error:
+        return None, error.strerror or str(error)
+
+
+def as_directory(directory):
+    """A PrivateDirectory for a path (tests hand one over); one already open as it is."""
+    return directory if isinstance(directory, PrivateDirectory) else PrivateDirectory(directory)
+
+
+def clean_stale(directory, now, max_age=STALE_SECONDS):
+    """Remove our files untouched for ``max_age`` seconds (temporary ones after TEMPORARY_STALE_SECONDS: a
+    killed writer's). Only names this module writes, only regular files, only in the directory held open."""
+    directory, removed = as_directory(directory), 0
+    for name in directory.names():
+        if not FILE_PATTERN.match(name):
+            continue
+        limit = TEMPORARY_STALE_SECONDS if TEMPORARY_PATTERN.search(name) else max_age
+        try:
+            info = directory.lstat(name)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < now - limit:
+                directory.unlink(name)
+                removed += 1
+        except OSError:
+            continue
+    return removed

@@ -25,8 +25,9 @@ import errno
 import math
 import time
 
-from ansible_collections.oceanops.droplets.plugins.module_utils.private_files import (
-    Corrupt, PrivateDirectory, read_json, write_json)
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.directory import (
+    Corrupt, as_directory, read_json, write_json)
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import Names
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import STALE_SECONDS
 
 
@@ -34,9 +35,9 @@ class RecentChanges:
     """The record of one token's Droplets changed by this controller's processes (see the module's docstring)."""
 
     def __init__(self, directory, key, clock=time.monotonic):
-        self.directory = directory if isinstance(directory, PrivateDirectory) else PrivateDirectory(directory)
+        self.directory = as_directory(directory)
         self.key = key
-        self.name = key + '.changes'
+        self.name = Names(key).changes
         self._clock = clock
 
     def changing(self, droplet_ids):

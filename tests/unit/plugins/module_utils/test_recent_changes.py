@@ -11,9 +11,10 @@ import os
 import shutil
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import STALE_SECONDS
-from ansible_collections.oceanops.droplets.plugins.module_utils.shared_budget import (
-    Coordinator, budget_key, coordinator_for)
-from ansible_collections.oceanops.droplets.plugins.module_utils.shared_changes import RecentChanges
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.coordinator import (
+    Coordinator, coordinator_for)
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import budget_key
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.recent_changes import RecentChanges
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock
 

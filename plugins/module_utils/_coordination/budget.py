@@ -1,0 +1,202 @@
+# -*- coding: utf-8 -*-
+# Copyright: oceanops.droplets contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The request budget the processes on one controller share per token and URL: together they stay under
+the API's limits, with headroom (the numbers in timing.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import errno
+import math
+import os
+import time
+
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.directory import (
+    Corrupt, as_directory, read_json, write_json)
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import Names
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
+    ACTIVE_SECONDS, BUDGET_PER_HOUR, BUDGET_PER_MINUTE, LOCK_MAX_WAIT, SHARED_READ_RESERVE)
+
+# Windows are counted in whole slots, one more than the window, so a slot never expires early.
+MINUTE_SLOTS = 61
+HOUR_SLOTS = 61
+# Linux's largest pid (pid_max is at most 2**22); a bigger one in a shared file is not one we wrote.
+PID_MAX = 4194304
+
+
+class RequestBudget:
+    """A token bucket per token and URL, shared by processes: a token comes back 60 s after its use.
+
+    That is a sliding window (what the API counts), kept as counts per second for the minute and per
+    minute for the hour. ``take`` reserves the earliest slot where both windows have room, then
+    sleeps until it: processes queue in order instead of racing for the next free token. A
+    ``priority`` request (a shared read) does not queue: it takes the earliest second where no
+    minute window around it is full, counting the reserve single requests may not use.
+    """
+
+    def __init__(self, directory, key, per_minute=BUDGET_PER_MINUTE, per_hour=BUDGET_PER_HOUR,
+                 clock=time.monotonic, sleep=time.sleep):
+        self.directory = as_directory(directory)
+        self.name = Names(key).budget
+        self.path = os.path.join(self.directory.path, self.name)
+        self.per_minute = per_minute
+        self.per_hour = per_hour
+        self._clock = clock
+        self._sleep = sleep
+        self.waited = 0.0
+        self.hold_view = None  # inherited_hold.InheritedHold: caps a hold another process set
+
+    def take(self, max_wait, priority=False):
+        """Wait for this request's turn; False (and no wait) if the turn would come after ``max_wait`` s."""
+        wait = self.reserve(max_wait, priority)
+        if wait is None:
+            return False
+        if wait > 0:
+            self.waited += wait
+            self._sleep(wait)
+        return True
+
+    def reserve(self, max_wait, priority=False):
+        """Seconds until this request's turn, counted as used then; None if later than ``max_wait``."""
+        with self.directory.locked(self.name, min(LOCK_MAX_WAIT, max_wait), self._clock, self._sleep) as fd:
+            now = self._clock()
+            state = _read_state(fd, now)
+            hold = state['hold_until'] if self.hold_view is None else self.hold_view.honoured(
+                state['hold_until'], state['hold_from'], now)
+            if priority:
+                turn = self._earliest_turn(state, max(now, hold), self.per_minute, every_window=True)
+            else:
+                turn = self._earliest_turn(state, max(now, hold, state['last']),
+                                           self.per_minute - min(SHARED_READ_RESERVE, self.per_minute // 2))
+            if turn - now > max_wait:
+                return None
+            second, minute = str(int(turn)), str(int(turn // 60))
+            state['sec'][second] = state['sec'].get(second, 0) + 1
+            state['min'][minute] = state['min'].get(minute, 0) + 1
+            if not priority:
+                state['last'] = turn
+            state['pids'][str(os.getpid())] = now
+            write_json(fd, state)
+        return turn - now
+
+    def others_active(self):
+        """How many other live processes used this budget in the last ACTIVE_SECONDS (0: no crowd)."""
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
+            state = _read_state(fd, self._clock())
+        own = os.getpid()
+        return sum(1 for pid in state['pids'] if int(pid) != own and _alive(int(pid)))
+
+    def hold_off(self, seconds):
+        """The API said 429: nobody sends before ``seconds`` from now."""
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
+            now = self._clock()
+            state = _read_state(fd, now)
+            if now + seconds > state['hold_until']:
+                state['hold_until'], state['hold_from'] = now + seconds, now
+            write_json(fd, state)
+
+    def _earliest_turn(self, state, turn, per_minute, every_window=False):
+        """The first time from ``turn`` with room in its minute (``every_window``: in every minute
+        window that holds it, since requests queued later than ``turn`` are counted already)."""
+        for unused in range(10000):
+            if every_window:
+                full = _last_full_window(state['sec'], int(turn), MINUTE_SLOTS, per_minute)
+                if full is not None:
+                    turn = float(full + 1)
+                    continue
+            used, oldest = _window(state['sec'], int(turn), MINUTE_SLOTS)
+            if used >= per_minute:
+                turn = float(oldest + MINUTE_SLOTS)
+                continue
+            used, oldest = _window(state['min'], int(turn // 60), HOUR_SLOTS)
+            if used >= self.per_hour:
+                turn = float((oldest + HOUR_SLOTS) * 60)
+                continue
+            return turn
+        return turn  # pragma: no cover - each step passes one used slot, so it ends long before
+
+
+def _last_full_window(slots, second, width, limit):
+    """The last of the windows ending at ``second`` .. ``second + width - 1`` that is full, or None."""
+    counts = dict((int(slot), count) for slot, count in slots.items())
+    used = sum(count for slot, count in counts.items() if second - width < slot <= second)
+    full = second if used >= limit else None
+    for end in range(second + 1, second + width):
+        used += counts.get(end, 0) - counts.get(end - width, 0)
+        if used >= limit:
+            full = end
+    return full
+
+
+def _window(slots, current, width):
+    """(requests in the ``width`` slots ending at ``current``, the oldest of those slots in use)."""
+    used, oldest = 0, None
+    for slot, count in slots.items():
+        slot = int(slot)
+        if current - width < slot <= current and count > 0:
+            used += count
+            oldest = slot if oldest is None else min(oldest, slot)
+    return used, oldest
+
+
+def _read_state(fd, now):
+    """The budget as stored; a corrupt one is emptied for the tasks after this one, then raised: this task goes
+    on alone (the coordinator turns sharing off and warns)."""
+    try:
+        return _fresh_state(read_json(fd), now)
+    except Corrupt:
+        write_json(fd, {})
+        raise
+
+
+def _fresh_state(state, now):
+    """The stored state with expired slots dropped; one written before a reboot starts afresh. Corrupt when a
+    value is not one we write (Infinity, NaN, a huge number, a pid out of range, garbage)."""
+    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, hold_from=0.0, pids={})
+    try:
+        fresh = dict(sec=dict((k, _count(v)) for k, v in state.get('sec', {}).items()),
+                     min=dict((k, _count(v)) for k, v in state.get('min', {}).items()),
+                     last=_finite(state.get('last', 0.0)), hold_until=_finite(state.get('hold_until', 0.0)),
+                     hold_from=_finite(state.get('hold_from', 0.0)),
+                     pids=dict((str(_pid(k)), _finite(v)) for k, v in state.get('pids', {}).items()))
+        for slot in list(fresh['sec']) + list(fresh['min']):
+            _count(slot)
+    except (TypeError, ValueError, AttributeError, OverflowError) as error:
+        raise Corrupt(errno.EINVAL, 'the shared budget file holds a value we never write: %s' % error)
+    if fresh['last'] > now + 3600 or fresh['hold_until'] > now + 3600:  # written before a reboot reset the clock
+        fresh = empty
+    fresh['sec'] = dict((k, v) for k, v in fresh['sec'].items() if int(k) > int(now) - MINUTE_SLOTS)
+    fresh['min'] = dict((k, v) for k, v in fresh['min'].items() if int(k) > int(now // 60) - HOUR_SLOTS)
+    fresh['pids'] = dict((k, v) for k, v in fresh['pids'].items() if v > now - ACTIVE_SECONDS)
+    return fresh
+
+
+def _finite(value):
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError('%r is not finite' % value)
+    return value
+
+
+def _count(value):
+    count = int(_finite(value))
+    if not 0 <= count < 2 ** 53:
+        raise ValueError('%r is out of range' % value)
+    return count
+
+
+def _pid(value):
+    pid = int(value)
+    if not 0 < pid <= PID_MAX:
+        raise ValueError('pid %r is out of range' % value)
+    return pid
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError as error:
+        return error.errno == errno.EPERM  # someone else's process: alive all the same
+    return True
