@@ -24,7 +24,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils._coordination im
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.shared_reads import (
     compact_actions_page, compact_droplets_page)
 from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import MAX_PAGE_SIZE
-from ansible_collections.oceanops.droplets.plugins.module_utils.timing import SHARED_PLAN_MAX_AGE
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import SHARED_PLAN_MAX_AGE, claim_hold_seconds
 
 # Droplets are re-read through a shared GET /v2/droplets only in accounts of at most this many pages.
 SHARED_DROPLET_PAGES = 5
@@ -79,7 +79,8 @@ class OwnReads:
         if self.coordinator is None:
             yield True
             return
-        with self.coordinator.claim(droplet_id, deadline) as own_look:
+        hold_for = claim_hold_seconds(self.client.timeout)
+        with self.coordinator.claim(droplet_id, deadline, hold_for) as own_look:
             yield own_look
 
     def changing(self, droplet_ids):

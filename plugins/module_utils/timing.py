@@ -40,7 +40,8 @@ SHARED_ROUND_MAX_SECONDS = 5.0
 # hangs, and the task goes on alone. Longer than a round: a holder may first wait its turn in the budget.
 LEASE_MAX_WAIT = 10.0
 # A process of ours holds a Droplet's claim for its look and POST (Coordinator.claim): well under a second as a
-# rule, a request timeout or two at worst. A claim held longer is a stopped process: the task goes on alone.
+# rule. A claim held longer than this, past the time its holder said it may need (claim_hold_seconds), is a
+# stopped process: the task goes on alone.
 CLAIM_MAX_WAIT = 10.0
 
 # -- the private directory's files ----------------------------------------------------------------------
@@ -114,3 +115,11 @@ def jittered_server_delay(delay, rng=random):
     the adaptive schedule's first 429 in a row wait this.
     """
     return delay + rng.uniform(0.0, min(SERVER_DELAY_JITTER_CAP_SECONDS, 0.1 * delay))
+
+
+def claim_hold_seconds(request_timeout):
+    """How long a Droplet's claim may be held by a process that is not stuck: its look, a POST that hangs
+    until the request timeout, the RECONCILE_WINDOW_SECONDS watch for it after an unknown outcome, and the
+    one resend. Our other processes wait that long for it (never past their deadline): giving up sooner let
+    one of them POST while the first POST's outcome was still unknown."""
+    return CLAIM_MAX_WAIT + 2 * request_timeout + RECONCILE_WINDOW_SECONDS

@@ -107,7 +107,9 @@ class Waiter:
                               last, timeout.waited)
         # A shared page holds ids and statuses only: keep the rest. Every fork that learned the end from the
         # same page can use the same Droplet read after it.
-        ended = self.clock() if state['seen_directly'] else state['answered_at']
+        ended = state['answered_at']
+        if ended is None or state['seen_directly']:  # ended already when posted, or seen by a GET of our own
+            ended = self.clock()
         return Read(dict(action, **final), None, ended, ended, True)
 
     def read_droplet(self, droplet_id, ended, deadline=None):
@@ -153,8 +155,11 @@ class Waiter:
         if not state.get('unusable') and self._scan_list(pending, final, state):
             return
         # Not in the list at all (pruned, or another account view), or a list that stopped making sense:
-        # ask for them one by one (a round then costs one request per action: Waiter.poll's cost).
+        # ask for them one by one (a round then costs one request per action: Waiter.poll's cost). Such a
+        # round over a thousand actions must not outlast the task: it stops at the deadline (poll then fails).
         for action_id in list(pending):
+            if self.clock() >= state['deadline']:
+                return
             action = self.read_action(pending[action_id])
             if action.get('status') != IN_PROGRESS:
                 final[action_id] = action

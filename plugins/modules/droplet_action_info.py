@@ -145,6 +145,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.action_types imp
 from ansible_collections.oceanops.droplets.plugins.module_utils.base import DigitalOceanModule
 from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api import (
     after_status_lag, find_droplet, read_droplet)
+from ansible_collections.oceanops.droplets.plugins.module_utils.reading import own_read
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import IN_PROGRESS
 
 # With tag_name, at most this many of the account's newest actions are read.
@@ -189,9 +190,10 @@ class DropletActionInfoModule(DigitalOceanModule):
             finals = self.waiter.actions(actions, self.deadline)
             actions = [finals.get(a['id'], a) for a in actions]
             if self.droplet is not None:  # its status follows a power action a moment late: wait for that too
-                droplet = read_droplet(self.client, self.droplet['id'], 'waiting for its actions')
-                self.report.fields['droplet'] = after_status_lag(self.client, self.waiter, droplet, finals.values(),
-                                                                 self.deadline)
+                read = own_read(self.client, self.waiter.clock,
+                                lambda: read_droplet(self.client, self.droplet['id'], 'waiting for its actions'))
+                self.report.fields['droplet'] = after_status_lag(self.client, self.waiter, read, finals.values(),
+                                                                 self.deadline).value
         self.report.fields['actions'] = actions
 
     def wanted(self, action):

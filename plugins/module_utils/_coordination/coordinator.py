@@ -16,12 +16,13 @@ __metaclass__ = type
 
 import contextlib
 import errno
+import math
 import os
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.budget import RequestBudget
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.directory import (
-    LockTimeout, clean_stale, default_directory, fcntl, private_directory)
+    Corrupt, LockTimeout, clean_stale, default_directory, fcntl, private_directory, read_json, write_json)
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.gate import RequestGate
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import Names, budget_key
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.recent_changes import RecentChanges
@@ -137,10 +138,11 @@ class Coordinator:
             return True
 
     @contextlib.contextmanager
-    def claim(self, droplet_id, deadline):
-        """The Droplet is this process's to look at and POST to, for the block: our other processes wait for it
-        (CLAIM_MAX_WAIT, and ``deadline``, monotonic, at most), so two of them never both POST from plans made
-        before either.
+    def claim(self, droplet_id, deadline, hold_for=CLAIM_MAX_WAIT):
+        """The Droplet is this process's to look at and POST to, for the block: our other processes wait for it,
+        so two of them never both POST from plans made before either. The holder writes in the claim until when
+        it may hold it (``hold_for`` s: timing.claim_hold_seconds); a waiter waits CLAIM_MAX_WAIT, and longer
+        while the holder's time runs, never past ``deadline`` (monotonic).
         Yields True when the look before the POST must be the Droplet's own list: one of our processes changed
         it lately (the record of our changes), and a shared page may predate that; or there is no shared
         directory, or the claim could not be had (then sharing is off, and the look is the lone one)."""
@@ -151,9 +153,10 @@ class Coordinator:
         fd = None
         try:
             fd = directory.open(self.names.claim(droplet_id))
-            if not directory.lock(fd, min(CLAIM_MAX_WAIT, deadline - self._clock())):
+            if not self._wait_for_claim(directory, fd, deadline):
                 raise LockTimeout(errno.EAGAIN, 'the claim on Droplet %s was held too long (a stopped process?)'
                                   % droplet_id)
+            write_json(fd, dict(until=self._clock() + hold_for))
         except (IOError, OSError) as error:
             self.off('the claim on a Droplet failed: %s' % error)
         try:
@@ -161,6 +164,18 @@ class Coordinator:
         finally:
             if fd is not None:
                 os.close(fd)  # closing drops the lock, as the death of the process would
+
+    def _wait_for_claim(self, directory, fd, deadline):
+        """True once the claim on ``fd`` is ours: waited for CLAIM_MAX_WAIT, then while its holder's time runs."""
+        if directory.lock(fd, min(CLAIM_MAX_WAIT, deadline - self._clock())):
+            return True
+        until = read_json(fd).get('until')
+        if until is None:  # the holder has not said (it has just taken the claim): no longer than the cap
+            return False
+        if isinstance(until, bool) or not isinstance(until, (int, float)) or not math.isfinite(until):
+            raise Corrupt(errno.EINVAL, 'a claim holds a value we never write')
+        longest = min(until, deadline) - self._clock()
+        return longest > 0 and directory.lock(fd, longest)
 
     def _note_changes(self, how, droplet_ids):
         if self.changes is None:

@@ -34,6 +34,8 @@ class FakeClock:
 class FakeClient:
     """Answers GETs from a dict of path -> body (or callable(params) -> body); records every call."""
 
+    timeout = 30  # seconds, as DigitalOceanClient's default
+
     def __init__(self, routes=None):
         self.routes = dict(routes or {})
         self.calls = []
@@ -152,7 +154,7 @@ class CrowdCoordinator:
         return True
 
     @contextlib.contextmanager
-    def claim(self, droplet_id, deadline):
+    def claim(self, droplet_id, deadline, hold_for):
         """Free at once; the look may be the shared page unless one of ours changed the Droplet (predates)."""
         yield self.predates
 

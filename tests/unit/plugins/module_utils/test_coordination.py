@@ -514,6 +514,16 @@ def test_waiter_reads_one_action_from_the_shared_list_and_keeps_its_other_fields
     assert client.calls == []  # no request of its own: the page came from the shared read
 
 
+def test_in_a_crowd_an_action_that_ended_before_the_wait_began_is_re_read_after_now(clock):
+    # The POST's answer already said completed: no shared page showed the end, so the re-read is newer than now.
+    listed = dict(droplets=[dict(id=9, status='off')], links=dict(pages={}), meta=dict(total=1))
+    waiter, client, reads = shared_waiter(clock, {'droplets-p1': listed})
+    ended = waiter.action_ended(dict(id=5, status='completed', type='power_off', resource_id=9), clock.now + 60)
+    assert ended.value['status'] == 'completed' and ended.answered_at == clock.now
+    assert waiter.read_droplet(9, ended) == dict(id=9, status='off')
+    assert reads.asked == [('droplets-p1', 2.0, clock.now)]
+
+
 def test_waiter_without_shared_reads_polls_its_action_slower_by_the_factor(clock):
     from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
     answers = iter([dict(id=5, status='in-progress'), dict(id=5, status='completed')])
@@ -736,14 +746,49 @@ def test_a_claim_keeps_our_other_processes_waiting_and_then_says_to_read_the_dro
         assert own_look is False  # another Droplet's claim is free
 
 
-def test_a_claim_held_past_claim_max_wait_is_a_stopped_holder_and_the_task_goes_on_alone(tmp_path, monkeypatch):
+def claimants(tmp_path, monkeypatch):
+    """Two of our processes on one shared directory; a claim is waited for 0.2 s before its holder's time."""
     monkeypatch.setattr(coordinator_module, 'CLAIM_MAX_WAIT', 0.2)
     env = {'OCEANOPS_SHARED_DIR': str(tmp_path / 'shared')}
-    holder, waiting = coordinator_for(URL, TOKEN, env=env), coordinator_for(URL, TOKEN, env=env)
-    with holder.claim(7, time.monotonic() + 60):
+    return coordinator_for(URL, TOKEN, env=env), coordinator_for(URL, TOKEN, env=env)
+
+
+def test_a_claim_held_past_claim_max_wait_is_a_stopped_holder_and_the_task_goes_on_alone(tmp_path, monkeypatch):
+    holder, waiting = claimants(tmp_path, monkeypatch)
+    with holder.claim(7, time.monotonic() + 60, hold_for=0.5):
         started = time.monotonic()
-        with waiting.claim(7, time.monotonic() + 60) as own_look:  # the deadline is far: the cap ends the wait
+        with waiting.claim(7, time.monotonic() + 60) as own_look:  # the deadline is far: the holder's time ends it
             assert time.monotonic() - started < 5 and own_look is True and 'claim' in waiting.note
+
+
+def test_a_claim_held_through_an_unknown_outcome_is_waited_for_while_its_holder_said_it_may_need_it(
+        tmp_path, monkeypatch):
+    # The holder's POST got a 504 and it watches for its action (15 s): giving up on the claim after
+    # CLAIM_MAX_WAIT let another of our processes POST while the first POST's outcome was still unknown.
+    holder, waiting = claimants(tmp_path, monkeypatch)
+    taken, release = threading.Event(), threading.Event()
+
+    def hold():
+        with holder.claim(7, time.monotonic() + 60, hold_for=30):
+            taken.set()
+            release.wait(10)
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(10)
+    threading.Timer(1.0, release.set).start()
+    started = time.monotonic()
+    with waiting.claim(7, time.monotonic() + 60) as own_look:
+        assert time.monotonic() - started >= 0.9 and waiting.shared() and waiting.note is None
+        assert own_look is False  # none of ours changed Droplet 7: a shared look will do
+    thread.join(10)
+
+
+def test_a_claim_waits_no_longer_than_the_waiters_deadline(tmp_path, monkeypatch):
+    holder, waiting = claimants(tmp_path, monkeypatch)
+    with holder.claim(7, time.monotonic() + 60, hold_for=600):
+        started = time.monotonic()
+        with waiting.claim(7, time.monotonic() + 0.6) as own_look:
+            assert 0.5 <= time.monotonic() - started < 3 and own_look is True and 'claim' in waiting.note
 
 
 def test_without_the_shared_directory_a_claim_asks_for_the_droplets_own_list(tmp_path):

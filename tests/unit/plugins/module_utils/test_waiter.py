@@ -121,3 +121,28 @@ def test_a_many_page_poll_still_ends_at_the_deadline():
     with pytest.raises(WaitTimeout) as caught:
         waiter.poll(lambda: 'lagging', lambda value: False, clock.now + 7, str, cost=lambda value: 5)
     assert caught.value.waited == pytest.approx(7, abs=0.01)
+
+
+def test_a_round_of_one_request_per_action_stops_at_the_deadline():
+    # The account's list does not show our actions (pruned, another view): each is asked for on its own. A
+    # round over 1,000 such actions must not run on past the deadline (each request here takes 1 s).
+    clock = FakeClock()
+    asked = []
+
+    class Api:
+        server_time = None
+
+        def get(self, path, params=None, expect=None):
+            clock.now += 1.0
+            if path == '/v2/actions':
+                return dict(actions=[], links=dict(pages={}))
+            asked.append(path)
+            action = dict(id=int(path.rsplit('/', 1)[1]), status='in-progress')
+            return action if expect else dict(action=action)
+
+    deadline = clock.now + 5
+    with pytest.raises(WaitTimeout) as caught:
+        Waiter(Api(), clock=clock, sleep=clock.sleep).actions(
+            [dict(id=i, status='in-progress') for i in range(1, 1001)], deadline)
+    assert len(asked) <= 5 and clock.now <= deadline + 1.0
+    assert len(caught.value.last) == 1000  # every action is in the report, with the status last seen
