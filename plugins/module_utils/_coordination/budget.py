@@ -88,6 +88,18 @@ class RequestBudget:
         own = os.getpid()
         return sum(1 for pid in state['pids'] if int(pid) != own and _alive(int(pid)))
 
+    def arrive(self):
+        """This process starts a task on the token: counted from now (as if it took a turn), so a fork that
+        starts a moment later finds a crowd. Returns how many others are active (see others_active)."""
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
+            now = self._clock()
+            state = _read_state(fd, now)
+            own = str(os.getpid())
+            others = sum(1 for pid in state['pids'] if pid != own and _alive(int(pid)))
+            state['pids'][own] = now
+            write_json(fd, state)
+        return others
+
     def hold_off(self, seconds):
         """The API said 429: nobody sends before ``seconds`` from now."""
         with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:

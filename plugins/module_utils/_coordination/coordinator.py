@@ -73,7 +73,7 @@ class Coordinator:
         """True when other processes on this token run now: then shared reads pay. Asked once a task."""
         if self.reads is None:
             return False
-        self.crowd_size = self.gate.processes()
+        self.crowd_size = self.gate.arrive()
         return self.reads is not None and self.crowd_size > 1
 
     def round_seconds(self):

@@ -101,12 +101,12 @@ class RequestGate:
         finally:
             self._local.priority = False
 
-    def processes(self):
-        """How many processes use the budget now, this one included (1 without it)."""
+    def arrive(self):
+        """This task starts: how many processes use the budget now, this one included (1 without it)."""
         if self.budget is None:
             return 1
         try:
-            return 1 + int(self.budget.others_active())
+            return 1 + int(self.budget.arrive())
         except (IOError, OSError) as error:
             self._fail(error)
             return 1

@@ -443,7 +443,7 @@ class RecordingBudget:
     def hold_off(self, seconds):
         self.holds.append(seconds)
 
-    def others_active(self):
+    def arrive(self):
         return self.crowd
 
 
@@ -709,6 +709,27 @@ def test_another_live_process_on_the_budget_makes_a_crowd_and_an_ended_one_does_
     release.set()
     child.join(30)
     assert shared.others_active() == 0
+
+
+def _arrive_then_wait(directory, ready, release):
+    RequestBudget(directory, budget_key(URL, TOKEN)).arrive()
+    ready.set()
+    release.wait(30)
+
+
+def test_a_task_that_starts_counts_at_once_so_a_fork_starting_a_moment_later_finds_a_crowd(shared_dir):
+    # Before its first request: forks start within milliseconds, and each decides how it reads when it starts.
+    first = RequestBudget(shared_dir, budget_key(URL, TOKEN))
+    context = multiprocessing.get_context('fork')
+    ready, release = context.Event(), context.Event()
+    child = context.Process(target=_arrive_then_wait, args=(shared_dir, ready, release))
+    child.start()
+    try:
+        assert ready.wait(30)
+        assert first.arrive() == 1 and first.others_active() == 1
+    finally:
+        release.set()
+        child.join(30)
 
 
 def test_a_lone_fleet_wait_reads_the_list_itself_and_keeps_every_field(clock):
