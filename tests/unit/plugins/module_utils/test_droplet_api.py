@@ -12,7 +12,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.droplet_api impo
     RECONCILE_WINDOW_SECONDS, ActionMarker, Busy, StateRefused, find_droplet, start_action, wait_out_others)
 from ansible_collections.oceanops.droplets.plugins.module_utils.errors import OutcomeUnknown, Refused
 from ansible_collections.oceanops.droplets.plugins.module_utils.task_report import TaskReport
-from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
+from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import (
     PENDING, CrowdCoordinator, FakeClient, FakeClock, Replies, api_error, droplet, droplets_page, plan_read, waiter_for)
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import SHARED_PLAN_MAX_AGE
