@@ -40,6 +40,11 @@ if [ -n "${BENCH_RATE_LIMIT_MODES:-}" ]; then
   read -r -a MODES <<<"$BENCH_RATE_LIMIT_MODES"
   RUN_ARGS+=(--rate-limit-modes "${MODES[@]}")
 fi
+# BENCH_CROWD_VARIANTS="shared" leaves out the runs without the shared directory (the slowest ones).
+if [ -n "${BENCH_CROWD_VARIANTS:-}" ]; then
+  read -r -a VARIANTS <<<"$BENCH_CROWD_VARIANTS"
+  RUN_ARGS+=(--crowd-variants "${VARIANTS[@]}")
+fi
 python3 "$ROOT/tests/bench/run.py" "${RUN_ARGS[@]}"
 if [ "${BENCH_ONLY:-}" = s7 ]; then  # scenario 7 alone: only its section of the report is rewritten
   python3 "$ROOT/tests/bench/report.py" --crowd-only "$OUT/results.json" "$ROOT/docs/benchmark.md" \
