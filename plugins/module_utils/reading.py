@@ -57,6 +57,12 @@ class OwnReads:
         """How much slower than its schedule a poll waits (after 429s)."""
         return 1.0 if self.coordinator is None else self.coordinator.gate.poll_factor()
 
+    def poll_floor(self):
+        """The shortest poll interval: a task that started alone and waits on its own polls no more often than a
+        crowd's shared round once other processes share the token (the first fork of a play starts alone: its
+        own polls cost the crowd's POSTs their turns). Its reads stay its own."""
+        return 0.0 if self.coordinator is None else self.coordinator.gate.poll_floor()
+
     def droplet_for_plan(self, find, droplet_id, deadline, may_share):
         """The Droplet to plan from: ``find()`` reads it (by id or name)."""
         return self.own(find)
@@ -97,6 +103,9 @@ class CrowdReads(OwnReads):
     within the ages and ``not_before`` rules the callers give."""
 
     crowd = True
+
+    def poll_floor(self):
+        return 0.0  # a crowd's polls read shared pages at most a round old: no floor on top
 
     def round_seconds(self):
         return self.coordinator.round_seconds()

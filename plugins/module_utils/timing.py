@@ -36,6 +36,13 @@ ACTIVE_SECONDS = 120.0
 SHARED_ROUND_SECONDS_PER_PROCESS = 0.1
 SHARED_ROUND_MIN_SECONDS = 2.0
 SHARED_ROUND_MAX_SECONDS = 5.0
+
+
+def shared_round_seconds(processes):
+    """How often a crowd of ``processes`` on one token reads a shared page while it waits (see above); a task that
+    waits on its own beside such a crowd polls no more often (every request of it takes a turn the crowd's POSTs
+    need)."""
+    return min(SHARED_ROUND_MAX_SECONDS, max(SHARED_ROUND_MIN_SECONDS, SHARED_ROUND_SECONDS_PER_PROCESS * processes))
 # A shared read's lease holder is waited for at most this long (and never past the task's deadline); then it
 # hangs, and the task goes on alone. Longer than a round: a holder may first wait its turn in the budget.
 LEASE_MAX_WAIT = 10.0

@@ -63,7 +63,7 @@ class Waiter:
             pages = max(1, cost(value)) if cost else 1
             factor = self.reads.poll_factor()  # slower after 429s
             interval = poll_interval(now - started) * pages
-            self.interval = max(interval, min(interval * factor, POLL_MAX_SECONDS))
+            self.interval = max(interval, min(interval * factor, POLL_MAX_SECONDS), self.reads.poll_floor())
             self.sleep(min(self.interval, max(deadline - now, 0.0)))
             self.polls += 1
             value = fetch()

@@ -28,8 +28,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.na
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.recent_changes import RecentChanges
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.shared_reads import Shared, SharedReads
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
-    CLAIM_MAX_WAIT, LEASE_MAX_WAIT, SHARED_ROUND_MAX_SECONDS, SHARED_ROUND_MIN_SECONDS,
-    SHARED_ROUND_SECONDS_PER_PROCESS)
+    CLAIM_MAX_WAIT, LEASE_MAX_WAIT, shared_round_seconds)
 
 ENV_SWITCH = 'OCEANOPS_SHARED_BUDGET'
 
@@ -79,8 +78,7 @@ class Coordinator:
     def round_seconds(self):
         """How often a crowd reads a shared page while it waits: one round serves every process, but each
         round beyond the budget's reserve costs a POST its turn, so the more processes the rarer the rounds."""
-        return min(SHARED_ROUND_MAX_SECONDS, max(SHARED_ROUND_MIN_SECONDS,
-                                                 SHARED_ROUND_SECONDS_PER_PROCESS * self.crowd_size))
+        return shared_round_seconds(self.crowd_size)
 
     # -- shared pages --------------------------------------------------------------------------------
     def page(self, kind, number, fetch, compact, max_age, not_before, deadline=None):

@@ -22,7 +22,10 @@ from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.ad
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.inherited_hold import InheritedHold
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import server_requested_delay
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
-    HOLD_OFF_WITHOUT_RETRY_AFTER, MAX_BUDGET_WAIT)
+    HOLD_OFF_WITHOUT_RETRY_AFTER, MAX_BUDGET_WAIT, shared_round_seconds)
+
+# How long a count of the processes on the budget stays good for the poll floor (a locked read each time).
+PROCESS_COUNT_SECONDS = 1.0
 
 
 class RequestGate:
@@ -36,6 +39,7 @@ class RequestGate:
         self._failed = failed
         self._local = threading.local()  # .priority: this thread reads a page for every fork
         self.inherited = InheritedHold(clock)  # a 429 hold another process set costs us one probe
+        self._counted = (None, 1)  # (when, processes on the budget) for poll_floor
         if budget is not None:
             budget.hold_view = self.inherited
 
@@ -91,6 +95,22 @@ class RequestGate:
     def poll_factor(self):
         """How much slower than its schedule a poll waits (after 429s)."""
         return self.schedule.factor()
+
+    def poll_floor(self):
+        """The shortest poll interval for a task that reads on its own: none alone; beside other processes on the
+        budget, a shared round's length (timing.shared_round_seconds): its polls take turns their POSTs need."""
+        if self.budget is None:
+            return 0.0
+        when, processes = self._counted
+        now = self._clock()
+        if when is None or now - when >= PROCESS_COUNT_SECONDS:
+            try:
+                processes = 1 + int(self.budget.others_active())
+            except (IOError, OSError) as error:
+                self._fail(error)
+                return 0.0
+            self._counted = (now, processes)
+        return shared_round_seconds(processes) if processes > 1 else 0.0
 
     @contextlib.contextmanager
     def priority(self):

@@ -28,7 +28,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.di
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import Names, budget_key
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.shared_reads import (
     Shared, SharedReads, compact_actions_page, compact_droplets_page)
-from ansible_collections.oceanops.droplets.plugins.module_utils.reading import Read, reads_for
+from ansible_collections.oceanops.droplets.plugins.module_utils.reading import OwnReads, Read, reads_for
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.directory import LockTimeout, PrivateDirectory
 from ansible_collections.oceanops.droplets.plugins.module_utils.waiter import WaitTimeout, Waiter
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock
@@ -446,6 +446,9 @@ class RecordingBudget:
     def arrive(self):
         return self.crowd
 
+    def others_active(self):
+        return self.crowd
+
 
 def client_with(script, coordinator, clock):
     from ansible_collections.oceanops.droplets.plugins.module_utils.api_client import DigitalOceanClient
@@ -730,6 +733,26 @@ def test_a_task_that_starts_counts_at_once_so_a_fork_starting_a_moment_later_fin
     finally:
         release.set()
         child.join(30)
+
+
+def test_a_task_that_started_alone_polls_its_own_action_no_more_often_than_a_crowds_round(clock):
+    # The first fork of a play starts alone and keeps its own reads; once 49 others share the token, its polls
+    # are spaced like their shared rounds (5 s), not every 0.5 to 2 s: each takes a turn their POSTs need.
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    ends_at = clock.now + 10
+    client = FakeClient({'/v2/actions/5': lambda params: dict(action=dict(
+        id=5, status='completed' if clock.now >= ends_at else 'in-progress'))})
+    beside_a_crowd = Coordinator(NAMES, budget=RecordingBudget(crowd=49), reads=SharedReadsStub({}, clock), clock=clock)
+    alone = Coordinator(NAMES, budget=RecordingBudget(crowd=0), reads=SharedReadsStub({}, clock), clock=clock)
+    polls = []
+    for coordinator in (beside_a_crowd, alone):
+        client.calls = []
+        waiter = Waiter(client, OwnReads(client, coordinator, clock), clock=clock, sleep=clock.sleep)
+        ends_at = clock.now + 10
+        assert waiter.action(dict(id=5, status='in-progress'), clock.now + 60)['status'] == 'completed'
+        assert all(call[1] == '/v2/actions/5' for call in client.calls)  # its own reads all the same
+        polls.append(len(client.calls))
+    assert polls == [2, 9]  # every 5 s beside the crowd; alone the schedule's 0.5, 1, 2, 2 ... s
 
 
 def test_a_lone_fleet_wait_reads_the_list_itself_and_keeps_every_field(clock):
