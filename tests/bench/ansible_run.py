@@ -44,8 +44,19 @@ class Ansible:
                 handle.write('[defaults]\n')
         return env
 
+    def inventory_named(self, name, hosts):
+        """inventory() under its own name: slices of one size (scenario 8) must not share a file."""
+        path = self.inventory(hosts)
+        named = os.path.join(self.work, 'inventory-%s.json' % name)
+        os.replace(path, named)
+        return named
+
     def playbook(self, name, inventory, extra_vars=None, forks=5, extra_env=None):
         """Run playbooks/NAME; returns wall time, exit code, the per-host results and the output's path."""
+        return self.finish(self.start(name, inventory, extra_vars, forks, extra_env))
+
+    def start(self, name, inventory, extra_vars=None, forks=5, extra_env=None):
+        """Start playbooks/NAME without waiting for it (finish() waits): several controllers run together."""
         self.runs += 1
         stem = '%02d-%s' % (self.runs, name.replace('.yml', ''))
         results_file = os.path.join(self.work, stem + '.results.jsonl')
@@ -59,13 +70,21 @@ class Ansible:
         command = ['ansible-playbook', '-i', inventory, os.path.join(PLAYBOOKS, name)]
         if extra_vars:
             command += ['-e', json.dumps(extra_vars)]
-        with open(output, 'w') as out:
-            started = time.time()
-            code = subprocess.call(command, env=self.env(results_file, forks, extra_env), stdout=out, stderr=subprocess.STDOUT,
-                                   cwd=self.work)
-            ended = time.time()
+        out = open(output, 'w')
+        started = time.time()
+        process = subprocess.Popen(command, env=self.env(results_file, forks, extra_env), stdout=out,
+                                   stderr=subprocess.STDOUT, cwd=self.work)
+        return dict(process=process, out=out, started=started, results_file=results_file, output=output)
+
+    @staticmethod
+    def finish(run):
+        """Wait for a run start() began; its wall time, exit code, per-host results and output's path."""
+        code = run['process'].wait()
+        ended = time.time()
+        run['out'].close()
         results = []
-        if os.path.exists(results_file):
-            with open(results_file) as handle:
+        if os.path.exists(run['results_file']):
+            with open(run['results_file']) as handle:
                 results = [json.loads(line) for line in handle if line.strip()]
-        return dict(wall=ended - started, started=started, ended=ended, rc=code, results=results, output=output)
+        return dict(wall=ended - run['started'], started=run['started'], ended=ended, rc=code, results=results,
+                    output=run['output'])
