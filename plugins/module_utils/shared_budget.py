@@ -42,6 +42,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
     LOCK_MAX_WAIT, MAX_BUDGET_WAIT, SHARED_ROUND_MAX_SECONDS, SHARED_ROUND_MIN_SECONDS, SHARED_ROUND_SECONDS_PER_PROCESS,
     STALE_SECONDS, TEMPORARY_STALE_SECONDS)
 from ansible_collections.oceanops.droplets.plugins.module_utils.shared_changes import RecentChanges
+from ansible_collections.oceanops.droplets.plugins.module_utils import token_share  # other controllers (issue 17)
 
 ENV_DIRECTORY = 'OCEANOPS_SHARED_DIR'
 ENV_SWITCH = 'OCEANOPS_SHARED_BUDGET'
@@ -138,6 +139,8 @@ class RequestBudget:
         self._sleep = sleep
         self.waited = 0.0
         self.hold_view = None  # inherited_hold.InheritedHold: caps a hold another process set
+        self.token_share = token_share.TokenShare(clock)  # other controllers on the token: our allowance
+        self.round_stretch = 1.0  # token_share: beside other controllers, shared rounds this many times rarer
 
     def take(self, max_wait, priority=False):
         """Wait for this request's turn; False (and no wait) if the turn would come after ``max_wait`` s."""
@@ -159,8 +162,11 @@ class RequestBudget:
             if priority:
                 turn = self._earliest_turn(state, max(now, hold), self.per_minute, every_window=True)
             else:
-                turn = self._earliest_turn(state, max(now, hold, state['last']),
-                                           self.per_minute - min(SHARED_READ_RESERVE, self.per_minute // 2))
+                per_minute = self.token_share.allowance(state['share'], self.per_minute)  # token_share hook
+                singles = per_minute - min(SHARED_READ_RESERVE * per_minute // self.per_minute, per_minute // 2)
+                turn = self._earliest_turn(state, max(now, hold, state['last'] + self.token_share.spacing(
+                    per_minute, self.per_minute, singles)), singles)
+            self.round_stretch = self.token_share.round_stretch(state['share'])  # token_share hook
             if turn - now > max_wait:
                 return None
             second, minute = str(int(turn)), str(int(turn // 60))
@@ -186,6 +192,13 @@ class RequestBudget:
             state = _read_state(fd, now)
             if now + seconds > state['hold_until']:
                 state['hold_until'], state['hold_from'] = now + seconds, now
+            write_json(fd, state)
+
+    def answered(self, remaining):
+        """An answer of ours (no 429) with the token's ratelimit-remaining: a sample for token_share (hook)."""
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
+            state = _read_state(fd, self._clock())
+            self.token_share.answered(state['share'], remaining)
             write_json(fd, state)
 
     def _earliest_turn(self, state, turn, per_minute, every_window=False):
@@ -245,13 +258,14 @@ def _read_state(fd, now):
 def _fresh_state(state, now):
     """The stored state with expired slots dropped; one written before a reboot starts afresh. Corrupt when a
     value is not one we write (Infinity, NaN, a huge number, a pid out of range, garbage)."""
-    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, hold_from=0.0, pids={})
+    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, hold_from=0.0, pids={}, share=token_share.empty())
     try:
         fresh = dict(sec=dict((k, _count(v)) for k, v in state.get('sec', {}).items()),
                      min=dict((k, _count(v)) for k, v in state.get('min', {}).items()),
                      last=_finite(state.get('last', 0.0)), hold_until=_finite(state.get('hold_until', 0.0)),
                      hold_from=_finite(state.get('hold_from', 0.0)),
-                     pids=dict((str(_pid(k)), _finite(v)) for k, v in state.get('pids', {}).items()))
+                     pids=dict((str(_pid(k)), _finite(v)) for k, v in state.get('pids', {}).items()),
+                     share=token_share.validated(state.get('share', {}), now))  # token_share hook
         for slot in list(fresh['sec']) + list(fresh['min']):
             _count(slot)
     except (TypeError, ValueError, AttributeError, OverflowError) as error:
@@ -469,6 +483,12 @@ class Coordinator:
         # Under the shared budget a fast drain is the budget at work, not a crowd to slow down for.
         remaining = _as_int(headers.get('ratelimit-remaining')) if self.budget is None else None
         self.schedule.observe(status, remaining)
+        seen = _as_int(headers.get('ratelimit-remaining'))  # token_share hook: the token's fall shows the others
+        if status != 429 and seen is not None and self.budget is not None:
+            try:
+                self.budget.answered(seen)
+            except (IOError, OSError) as error:
+                self.off('the shared budget failed: %s' % error)
         if status == 429 and self.budget is not None:
             delay = server_requested_delay(headers)
             delay = HOLD_OFF_WITHOUT_RETRY_AFTER if delay is None else delay
@@ -506,8 +526,9 @@ class Coordinator:
     def round_seconds(self):
         """How often a crowd reads a shared page while it waits: one round serves every process, but each
         round beyond the budget's reserve costs a POST its turn, so the more processes the rarer the rounds."""
-        return min(SHARED_ROUND_MAX_SECONDS, max(SHARED_ROUND_MIN_SECONDS,
-                                                 SHARED_ROUND_SECONDS_PER_PROCESS * self.crowd_size))
+        seconds = min(SHARED_ROUND_MAX_SECONDS, max(SHARED_ROUND_MIN_SECONDS,
+                                                    SHARED_ROUND_SECONDS_PER_PROCESS * self.crowd_size))
+        return seconds * (1.0 if self.budget is None else self.budget.round_stretch)  # token_share hook
 
     def now(self):
         """The time shared results are stamped with: the monotonic clock, the same in every process on this
@@ -606,7 +627,8 @@ class Coordinator:
         # A lease is waited for LEASE_MAX_WAIT at most (and never past the deadline): its holder then hangs (a
         # stopped process, a stuck request). One round was too short: a holder may first wait its turn in the
         # budget, and 2 of 200 hosts then went on alone, with the warning, in a plain play (bench scenario 7).
-        max_wait = LEASE_MAX_WAIT if deadline is None else max(0.0, min(LEASE_MAX_WAIT, deadline - self._clock()))
+        lease_wait = LEASE_MAX_WAIT * (1.0 if self.budget is None else self.budget.round_stretch)  # token_share hook
+        max_wait = lease_wait if deadline is None else max(0.0, min(lease_wait, deadline - self._clock()))
 
         def fetch_for_all():
             self._local.shared_read = True
@@ -617,7 +639,10 @@ class Coordinator:
         try:
             return self.reads.read(name, fetch_for_all, max_age, not_before=not_before, max_wait=max_wait)
         except (IOError, OSError) as error:
+            # token_share hook: a slow lease holder is no reason to leave the token's share (the budget works)
+            budget = self.budget if isinstance(error, LockTimeout) else None
             self.off('shared polls failed: %s' % error)
+            self.budget = budget
             return fetch()
 
 
