@@ -201,6 +201,12 @@ class RequestBudget:
             self.token_share.answered(state['share'], remaining)
             write_json(fd, state)
 
+    def stretch(self):
+        """How many times rarer our shared rounds are beside other controllers, as the samples say now (hook)."""
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
+            self.round_stretch = self.token_share.round_stretch(_read_state(fd, self._clock())['share'])
+        return self.round_stretch
+
     def _earliest_turn(self, state, turn, per_minute, every_window=False):
         """The first time from ``turn`` with room in its minute (``every_window``: in every minute
         window that holds it, since requests queued later than ``turn`` are counted already)."""
@@ -528,7 +534,17 @@ class Coordinator:
         round beyond the budget's reserve costs a POST its turn, so the more processes the rarer the rounds."""
         seconds = min(SHARED_ROUND_MAX_SECONDS, max(SHARED_ROUND_MIN_SECONDS,
                                                     SHARED_ROUND_SECONDS_PER_PROCESS * self.crowd_size))
-        return seconds * (1.0 if self.budget is None else self.budget.round_stretch)  # token_share hook
+        return seconds * self._round_stretch()  # token_share hook
+
+    def _round_stretch(self):
+        """token_share hook: beside other controllers on the token, how many times rarer our rounds are."""
+        if self.budget is None:
+            return 1.0
+        try:
+            return self.budget.stretch()
+        except (IOError, OSError) as error:
+            self.off('the shared budget failed: %s' % error)
+            return 1.0
 
     def now(self):
         """The time shared results are stamped with: the monotonic clock, the same in every process on this

@@ -34,7 +34,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
-    TOKEN_SHARE_GROWTH, TOKEN_SHARE_MAX_ROUND_STRETCH, TOKEN_SHARE_MIN_SPAN, TOKEN_SHARE_MIN_SHARE, TOKEN_SHARE_NOISE, TOKEN_SHARE_WINDOW)
+    TOKEN_SHARE_GROWTH, TOKEN_SHARE_MARGIN, TOKEN_SHARE_MAX_ROUND_STRETCH, TOKEN_SHARE_MIN_SPAN, TOKEN_SHARE_MIN_SHARE, TOKEN_SHARE_NOISE, TOKEN_SHARE_WINDOW)
 
 # ratelimit-remaining is at most the hourly limit; a larger value is not one the API sends.
 MAX_REMAINING = 10 ** 9
@@ -105,7 +105,7 @@ class TokenShare:
         return others * scale, ours * scale
 
     def allowance(self, state, per_minute):
-        """Our per-minute allowance: ``per_minute`` less the others' rate, the room left (or the excess) split in
+        """Our per-minute allowance: ``per_minute`` less TOKEN_SHARE_MARGIN and the others' rate, the room left (or the excess) split in
         proportion to each side's rate: every controller grows into the room at once, so each taking all of
         it would overshoot n times. Never below TOKEN_SHARE_MIN_SHARE of ``per_minute``."""
         estimate = self.rates(state)
@@ -113,7 +113,7 @@ class TokenShare:
             return per_minute
         others, ours = estimate
         share = max(TOKEN_SHARE_MIN_SHARE, ours / (ours + others))
-        room = per_minute - others - ours
+        room = per_minute - TOKEN_SHARE_MARGIN - others - ours
         floor = max(1, int(per_minute * TOKEN_SHARE_MIN_SHARE))
         return int(max(floor, min(per_minute, ours + room * share + TOKEN_SHARE_GROWTH)))
 

@@ -37,12 +37,17 @@ class Ansible:
                    ANSIBLE_CALLBACKS_ENABLED='bench_results', BENCH_RESULTS_FILE=results_file,
                    ANSIBLE_FORKS=str(forks), ANSIBLE_HOST_KEY_CHECKING='False', ANSIBLE_RETRY_FILES_ENABLED='False',
                    ANSIBLE_NOCOLOR='1', DIGITALOCEAN_TOKEN=self.token, ANSIBLE_LOCAL_TEMP=os.path.join(self.work, 'tmp'))
-        # Our own settings only: a user's ansible.cfg would change what is measured.
-        env['ANSIBLE_CONFIG'] = os.path.join(self.work, 'ansible.cfg')
-        if not os.path.exists(env['ANSIBLE_CONFIG']):
-            with open(env['ANSIBLE_CONFIG'], 'w') as handle:
-                handle.write('[defaults]\n')
+        # Our own settings only: a user's ansible.cfg would change what is measured (a scenario may name its own).
+        env['ANSIBLE_CONFIG'] = (extra_env or {}).get('ANSIBLE_CONFIG') or self.config('ansible.cfg', '')
         return env
+
+    def config(self, name, defaults):
+        """An ansible.cfg of ours in the work directory: [defaults] and the lines ``defaults``."""
+        path = os.path.join(self.work, name)
+        if not os.path.exists(path):
+            with open(path, 'w') as handle:
+                handle.write('[defaults]\n' + defaults)
+        return path
 
     def inventory_named(self, name, hosts):
         """inventory() under its own name: slices of one size (scenario 8) must not share a file."""

@@ -240,6 +240,9 @@ def test_another_controllers_requests_seen_in_the_fall_slow_our_turns(shared_dir
     coordinator, lone = Coordinator(budget=beside, clock=clock), Coordinator(budget=alone, clock=clock)
     coordinator.crowd_size = lone.crowd_size = 50
     assert lone.round_seconds() == 5.0 and coordinator.round_seconds() == 20.0  # the others' rate is 9 x ours
+    waiting_fork = Coordinator(budget=budget(beside.directory, clock), clock=clock)  # took no turn since: same
+    waiting_fork.crowd_size = 50
+    assert waiting_fork.round_seconds() == 20.0
 
 
 # -- shared reads, fake clock --------------------------------------------------------------------
@@ -475,6 +478,9 @@ class RecordingBudget:
 
     def answered(self, remaining):
         self.samples.append(remaining)
+
+    def stretch(self):
+        return self.round_stretch
 
     def others_active(self):
         return self.crowd
