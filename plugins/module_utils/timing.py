@@ -43,6 +43,8 @@ def shared_round_seconds(processes):
     waits on its own beside such a crowd polls no more often (every request of it takes a turn the crowd's POSTs
     need)."""
     return min(SHARED_ROUND_MAX_SECONDS, max(SHARED_ROUND_MIN_SECONDS, SHARED_ROUND_SECONDS_PER_PROCESS * processes))
+
+
 # A shared read's lease holder is waited for at most this long (and never past the task's deadline); then it
 # hangs, and the task goes on alone. Longer than a round: a holder may first wait its turn in the budget.
 LEASE_MAX_WAIT = 10.0
@@ -50,6 +52,30 @@ LEASE_MAX_WAIT = 10.0
 # rule. A claim held longer than this, past the time its holder said it may need (claim_hold_seconds), is a
 # stopped process: the task goes on alone.
 CLAIM_MAX_WAIT = 10.0
+
+# -- several controllers on one token (token_share): the others' requests, from ratelimit-remaining -----------
+# Samples of ratelimit-remaining kept, in whole seconds: the API's minute, one more so a second never drops
+# early. The others' requests over this window are what they hold of the minute's limit now.
+TOKEN_SHARE_WINDOW = 61
+# Samples spanning less than this say nothing yet: one burst of forks' answers, in any order.
+TOKEN_SHARE_MIN_SPAN = 2.0
+# A fall at most this much more than our own requests is noise (an answer of ours counted a moment after the
+# API counted it), not another controller: a lone controller keeps its whole budget.
+TOKEN_SHARE_NOISE = 3
+# Whatever the others take, we keep at least this share of the minute's budget (and of the room left), so a
+# controller that lost the race at the start is never starved: its requests keep its samples coming.
+TOKEN_SHARE_MIN_SHARE = 0.125
+# Beside others, the token's minute is shared from this much less than the budget: what they send shows a second
+# or two late, and a shared read (a round) goes ahead of the allowance.
+TOKEN_SHARE_MARGIN = 20
+# Each controller's allowance is its rate plus this, less its part of any excess (in proportion to its rate):
+# equal steps up and proportional steps down make unequal shares even out, at the cost of this much over
+# the budget for each controller at most (four: 12 of the 20 of headroom).
+TOKEN_SHARE_GROWTH = 3
+# Beside other controllers a controller's shared rounds are read as many times more rarely as the token's rate is
+# over its own (n controllers, n times), so the token pays for about one controller's rounds; at most this many
+# times (5 s rounds become 20 s: an action's end is noticed later, which costs time, not requests).
+TOKEN_SHARE_MAX_ROUND_STRETCH = 4.0
 
 # -- the private directory's files ----------------------------------------------------------------------
 # Files untouched for this long belong to no running task: they are removed.

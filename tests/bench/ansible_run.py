@@ -37,15 +37,31 @@ class Ansible:
                    ANSIBLE_CALLBACKS_ENABLED='bench_results', BENCH_RESULTS_FILE=results_file,
                    ANSIBLE_FORKS=str(forks), ANSIBLE_HOST_KEY_CHECKING='False', ANSIBLE_RETRY_FILES_ENABLED='False',
                    ANSIBLE_NOCOLOR='1', DIGITALOCEAN_TOKEN=self.token, ANSIBLE_LOCAL_TEMP=os.path.join(self.work, 'tmp'))
-        # Our own settings only: a user's ansible.cfg would change what is measured.
-        env['ANSIBLE_CONFIG'] = os.path.join(self.work, 'ansible.cfg')
-        if not os.path.exists(env['ANSIBLE_CONFIG']):
-            with open(env['ANSIBLE_CONFIG'], 'w') as handle:
-                handle.write('[defaults]\n')
+        # Our own settings only: a user's ansible.cfg would change what is measured (a scenario may name its own).
+        env['ANSIBLE_CONFIG'] = (extra_env or {}).get('ANSIBLE_CONFIG') or self.config('ansible.cfg', '')
         return env
+
+    def config(self, name, defaults):
+        """An ansible.cfg of ours in the work directory: [defaults] and the lines ``defaults``."""
+        path = os.path.join(self.work, name)
+        if not os.path.exists(path):
+            with open(path, 'w') as handle:
+                handle.write('[defaults]\n' + defaults)
+        return path
+
+    def inventory_named(self, name, hosts):
+        """inventory() under its own name: slices of one size (scenario 8) must not share a file."""
+        path = self.inventory(hosts)
+        named = os.path.join(self.work, 'inventory-%s.json' % name)
+        os.replace(path, named)
+        return named
 
     def playbook(self, name, inventory, extra_vars=None, forks=5, extra_env=None):
         """Run playbooks/NAME; returns wall time, exit code, the per-host results and the output's path."""
+        return self.finish(self.start(name, inventory, extra_vars, forks, extra_env))
+
+    def start(self, name, inventory, extra_vars=None, forks=5, extra_env=None):
+        """Start playbooks/NAME without waiting for it (finish() waits): several controllers run together."""
         self.runs += 1
         stem = '%02d-%s' % (self.runs, name.replace('.yml', ''))
         results_file = os.path.join(self.work, stem + '.results.jsonl')
@@ -59,13 +75,21 @@ class Ansible:
         command = ['ansible-playbook', '-i', inventory, os.path.join(PLAYBOOKS, name)]
         if extra_vars:
             command += ['-e', json.dumps(extra_vars)]
-        with open(output, 'w') as out:
-            started = time.time()
-            code = subprocess.call(command, env=self.env(results_file, forks, extra_env), stdout=out, stderr=subprocess.STDOUT,
-                                   cwd=self.work)
-            ended = time.time()
+        out = open(output, 'w')
+        started = time.time()
+        process = subprocess.Popen(command, env=self.env(results_file, forks, extra_env), stdout=out,
+                                   stderr=subprocess.STDOUT, cwd=self.work)
+        return dict(process=process, out=out, started=started, results_file=results_file, output=output)
+
+    @staticmethod
+    def finish(run):
+        """Wait for a run start() began; its wall time, exit code, per-host results and output's path."""
+        code = run['process'].wait()
+        ended = time.time()
+        run['out'].close()
         results = []
-        if os.path.exists(results_file):
-            with open(results_file) as handle:
+        if os.path.exists(run['results_file']):
+            with open(run['results_file']) as handle:
                 results = [json.loads(line) for line in handle if line.strip()]
-        return dict(wall=ended - started, started=started, ended=ended, rc=code, results=results, output=output)
+        return dict(wall=ended - run['started'], started=run['started'], ended=ended, rc=code, results=results,
+                    output=run['output'])

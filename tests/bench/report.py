@@ -2,6 +2,8 @@
 
 Usage: report.py RESULTS.json OUT.md [GUIDE.rst]
        report.py --crowd-only RESULTS.json OUT.md [GUIDE.rst]   (rewrites only the scenario 7 sections)
+       report.py --controllers-only RESULTS.json OUT.md [BEFORE.json]   (only scenario 8's; BEFORE.json: the
+           same scenario measured on code without the token share, shown beside it)
 
 With GUIDE.rst, the summary table between its two GUIDE_MARKS lines is rewritten too (the docsite's
 scaling guide), so the published numbers are always the last benchmark's.
@@ -125,6 +127,7 @@ def render(results):
     lines += ['', '## All runs', ''] + run_rows(runs) + ['']
     lines += startup_section(startup)
     lines += crowd_section(results)
+    lines += controllers_section(results)
     lines += targets.notes(results)
     return '\n'.join(lines).rstrip() + '\n'
 
@@ -135,22 +138,34 @@ CROWD_MARKS = ('<!-- scenario-7-start -->', '<!-- scenario-7-end -->')
 CROWD_COMMAND = ('BENCH_ONLY=s7 BENCH_CROWD_SIZES="50 200" BENCH_RATE_LIMIT_MODES="lenient strict" make bench')
 
 
-def crowd_section(results):
-    """Scenario 7: host by host at forks 50, shared budget or not, each limiter mode (issue 13)."""
-    runs = [run for run in results['runs'] if run['scenario'] == 7]
+def section_start(results, scenario, marks, title, description, command):
+    """The runs of ``scenario`` and the first lines of its section (none if it did not run): the mark, the title,
+    what ran (``description``, with T for %g), when and where, the command and any note of the results."""
+    runs = [run for run in results['runs'] if run['scenario'] == scenario]
     if not runs:
-        return []
-    lines = [CROWD_MARKS[0], '## Host by host at forks 50: the shared budget (scenario 7)', '',
-             'One `droplet_action` power_off with wait per host (T = %g s), forks 50, every host on the controller '
-             '(connection local), one token. **shared budget**: the default (`shared_budget: true`; each run its own '
-             '`OCEANOPS_SHARED_DIR`). **no shared directory**: `OCEANOPS_SHARED_BUDGET=false`, the adaptive schedule '
-             'alone. **strict** limiter: the simulator counts refused requests against the minute too '
-             '(`--rate-limit-mode strict`); **lenient**: only admitted ones. Measured on %s (%s CPUs%s).'
-             % (results['fleet_action_seconds'], results['started'], results['cpus'],
-                ', load average %s at the start' % results['load'] if results.get('load') else ''), '',
-             'Command: `%s` (`BENCH_FULL=1` adds 1,000 hosts).' % CROWD_COMMAND, '']
+        return runs, []
+    lines = [marks[0], '## ' + title, '',
+             (description + ' Measured on %s (%s CPUs%s).') % (
+                 results['fleet_action_seconds'], results['started'], results['cpus'],
+                 ', load average %s at the start' % results['load'] if results.get('load') else ''), '',
+             'Command: %s.' % command, '']
     if results.get('note'):  # e.g. runs merged from two passes: which code measured what
         lines += [results['note'], '']
+    return runs, lines
+
+
+def crowd_section(results):
+    """Scenario 7: host by host at forks 50, shared budget or not, each limiter mode (issue 13)."""
+    runs, lines = section_start(
+        results, 7, CROWD_MARKS, 'Host by host at forks 50: the shared budget (scenario 7)',
+        'One `droplet_action` power_off with wait per host (T = %g s), forks 50, every host on the controller '
+        '(connection local), one token. **shared budget**: the default (`shared_budget: true`; each run its own '
+        '`OCEANOPS_SHARED_DIR`). **no shared directory**: `OCEANOPS_SHARED_BUDGET=false`, the adaptive schedule '
+        'alone. **strict** limiter: the simulator counts refused requests against the minute too '
+        '(`--rate-limit-mode strict`); **lenient**: only admitted ones.',
+        '`%s` (`BENCH_FULL=1` adds 1,000 hosts)' % CROWD_COMMAND)
+    if not runs:
+        return []
     if all(run['scenario'] == 7 for run in results['runs']):
         lines += ['This section comes from a run of scenario 7 alone; the rest of this page is from the last full '
                   '`make bench` and may predate the shared budget.', '']
@@ -175,10 +190,55 @@ def crowd_section(results):
     return lines + ['', CROWD_MARKS[1], '']
 
 
+CONTROLLERS_MARKS = ('<!-- scenario-8-start -->', '<!-- scenario-8-end -->')
+CONTROLLERS_COMMAND = 'BENCH_ONLY=s8 make bench'
+
+
+def controllers_table(runs):
+    rows = ['| run | limiter | requests | x one controller | 429s | refused | failed hosts | wall s | by endpoint |',
+            '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
+    alone = dict((run['limiter'], run) for run in runs if run.get('controllers') == 1 and not run.get('not_run'))
+    for run in runs:
+        if run.get('not_run'):
+            rows.append('| %s | %s | not run: %s | | | | | | |' % (run['name'], run['limiter'], run['not_run']))
+            continue
+        one = alone.get(run['limiter'])
+        factor = '-' if one is None else '%.2f' % (run['requests'] / float(max(1, one['requests'])))
+        rows.append('| %s | %s | %d | %s | %d | %.1f %% | %d of %d | %.1f | %s |' % (
+            run['name'], run['limiter'], run['requests'], factor, run['http_429'],
+            100.0 * run['http_429'] / max(1, run['requests']), run['failed'], run['hosts'], run['wall'], endpoints(run)))
+    return rows
+
+
+def controllers_section(results, before=None):
+    """Scenario 8: 1, 2 and 4 controllers on one token, each its own shared directory (issue 17, point 5)."""
+    runs, lines = section_start(
+        results, 8, CONTROLLERS_MARKS, 'Several controllers on one token (scenario 8)',
+        'One `droplet_action` power_off with wait per host (T = %g s), 200 hosts split among 1, 2 or 4 '
+        '`ansible-playbook` processes started together (AWX job slices or execution nodes), forks 50 each, each '
+        'its own `OCEANOPS_SHARED_DIR`: they share only the token and the simulator.', '`%s`' % CONTROLLERS_COMMAND)
+    if not runs:
+        return []
+    lines += controllers_table(runs)
+    before_runs = [run for run in (before or {}).get('runs', []) if run['scenario'] == 8]
+    if before_runs:
+        lines += ['', 'Before: the same scenario on %s, on code where each controller\'s budget assumed the whole '
+                  'token (no estimate of the others\' rate):' % before['started'], '']
+        lines += controllers_table(before_runs)
+    lines += ['', 'Against the targets of issue 17 (point 5):', '', '| target | measured | met |', '| --- | --- | --- |']
+    lines += ['| %s | %s | %s |' % row for row in targets.controllers_rows(results)]
+    return lines + ['', CONTROLLERS_MARKS[1], '']
+
+
 def replace_crowd_section(text, results):
     """The scenario 7 section of an existing report replaced (or added) from a run of scenario 7 alone."""
-    section = '\n'.join(crowd_section(results))
-    start, end = (re.escape(mark) for mark in CROWD_MARKS)
+    return replace_section(text, crowd_section(results), CROWD_MARKS)
+
+
+def replace_section(text, section_lines, marks):
+    """The section between ``marks`` replaced by ``section_lines`` (or added at the end)."""
+    section = '\n'.join(section_lines)
+    start, end = (re.escape(mark) for mark in marks)
     pattern = re.compile(r'%s.*?%s\n*' % (start, end), re.S)
     if pattern.search(text):
         return pattern.sub(lambda match: section, text, count=1)
@@ -236,6 +296,18 @@ def replace_between_marks(text, new_lines, marks=GUIDE_MARKS):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == '--controllers-only':  # report.py --controllers-only RESULTS.json REPORT.md [BEFORE.json]
+        with open(argv[1]) as handle:
+            results = json.load(handle)
+        before = None
+        if len(argv) > 3:
+            with open(argv[3]) as handle:
+                before = json.load(handle)
+        with open(argv[2]) as handle:
+            text = handle.read()
+        with open(argv[2], 'w') as handle:
+            handle.write(replace_section(text, controllers_section(results, before), CONTROLLERS_MARKS))
+        return 0
     if argv and argv[0] == '--crowd-only':  # report.py --crowd-only RESULTS.json REPORT.md: only scenario 7
         with open(argv[1]) as handle:
             results = json.load(handle)

@@ -15,12 +15,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ansible_run import Ansible  # noqa: E402  pylint: disable=wrong-import-position
 from scenarios import Bench  # noqa: E402  pylint: disable=wrong-import-position
 
-SCENARIOS = ('startup', 's1', 's2', 's3', 's4', 's5', 's6', 's7')
+SCENARIOS = ('startup', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8')
 SLOW_STATUS_LAG = 5.0
 TITLES = dict(s1='1: one Droplet already off', s2='2: one Droplet, power_off with wait, action of T s',
               s3='3: a tagged fleet, power_off by tag', s4='4: the fleet host by host, forks 20',
               s5='5: a tagged fleet already off', s6='6: a burst 429 while waiting: Retry-After honoured, no more',
-              s7='7: host by host, forks 50, with and without the shared budget, each limiter mode')
+              s7='7: host by host, forks 50, with and without the shared budget, each limiter mode',
+              s8='8: several controllers on one token, each its own shared directory, each limiter mode')
 
 
 def parse_args(argv):
@@ -37,9 +38,11 @@ def parse_args(argv):
     parser.add_argument('--fleets', nargs='+', type=int, default=[10, 100, 1000], help='fleet sizes of 3 and 5')
     parser.add_argument('--crowd-sizes', nargs='+', type=int, default=[50, 200], help='host counts of scenario 7')
     parser.add_argument('--rate-limit-modes', nargs='+', default=['lenient', 'strict'], choices=['lenient', 'strict'],
-                        help='simulator limiter modes of scenario 7 (strict: refused requests count too)')
+                        help='simulator limiter modes of scenarios 7 and 8 (strict: refused requests count too)')
     parser.add_argument('--crowd-variants', nargs='+', default=['shared', 'local'], choices=['shared', 'local'],
                         help='scenario 7 with the shared budget, without the shared directory (local), or both')
+    parser.add_argument('--controllers', nargs='+', type=int, default=[1, 2, 4],
+                        help='controller counts of scenario 8 (200 hosts split among them)')
     return parser.parse_args(argv)
 
 
@@ -90,7 +93,8 @@ def main(argv=None):
             ('s5', bench.fleet_by_tag, dict(sizes=args.fleets, status='off')), ('s6', bench.burst_429, {}),
             ('s7', bench.host_by_host_crowd, dict(sizes=args.crowd_sizes + ([1000] if args.full else []),
                                                   modes=args.rate_limit_modes,
-                                                  shared=[variant == 'shared' for variant in args.crowd_variants]))]
+                                                  shared=[variant == 'shared' for variant in args.crowd_variants])),
+            ('s8', bench.controllers_one_token, dict(counts=args.controllers, modes=args.rate_limit_modes))]
     for key, function, options in plan:
         if key not in chosen:
             continue

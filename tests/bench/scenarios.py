@@ -19,6 +19,10 @@ STATUS_LAG_SECONDS = 0.5
 WAIT_TIMEOUT = 900
 HOST_FORKS = 20
 CROWD_FORKS = 50
+# Scenario 8: this many hosts, split among 1, 2 or 4 controllers on one token.
+CONTROLLERS_HOSTS = 200
+# Scenario 8's record of requests and 429s over time, in steps of this many seconds.
+TIMELINE_STEP = 5.0
 BURST_PER_MINUTE = 6
 IMPORT_WATCH = ('ansible_collections.oceanops.droplets.plugins.modules.droplet_action', 'ansible.module_utils.basic',
                 'ansible_collections.oceanops.droplets.plugins.module_utils.api_client', 'requests', 'urllib3',
@@ -263,3 +267,64 @@ class Bench:
                       per_host_besides_rounds=(record['requests'] - polls) / float(count),
                       target_late=late_target(self.fleet_seconds))
         return record
+
+    def controllers_one_token(self, hosts=CONTROLLERS_HOSTS, counts=(1, 2, 4), modes=('lenient', 'strict'),
+                              forks=CROWD_FORKS):
+        """Scenario 8: 1, 2 and 4 controllers (AWX job slices, execution nodes) started together against one
+        simulator with one token, each its own OCEANOPS_SHARED_DIR and slice of the hosts, in each limiter mode.
+
+        They share nothing but the token: each one's shared budget knows only its own forks' requests."""
+        offered = limiter_modes(self.root)
+        for mode in modes:
+            for count in counts:
+                name = '%d hosts, %d controller%s of %d, forks %d each, %s limiter' % (
+                    hosts, count, '' if count == 1 else 's', hosts // count, forks, mode)
+                if (offered and mode not in offered) or (not offered and mode != 'lenient'):
+                    yield dict(scenario=8, name=name, fleet=hosts, controllers=count, limiter=mode,
+                               not_run='this simulator has no --rate-limit-mode %s' % mode)
+                    continue
+                record = self._controllers_run(hosts, count, forks, mode if offered else None)
+                record.update(scenario=8, name=name, fleet=hosts, controllers=count, forks=forks, limiter=mode)
+                yield record
+
+    def _controllers_run(self, hosts, count, forks, mode):
+        with Simulator(self.root, action_seconds=self.fleet_seconds, status_lag=self.status_lag,
+                       rate_limit_mode=mode) as sim:
+            ids = sim.seed(hosts, 'web', 'active')
+            names = ['web-%04d' % (index + 1) for index in range(hosts)]
+            extra = dict(bench_api_url=sim.url, bench_type='power_off', bench_wait_timeout=WAIT_TIMEOUT)
+            inventories = [self.ansible.inventory_named('c%dof%d' % (part + 1, count), dict(
+                (names[index], dict(droplet_id=ids[index])) for index in range(part, hosts, count)))
+                for part in range(count)]
+
+            # Controllers are machines of their own (AWX execution nodes); here they share 2 CPUs, and each
+            # ansible-playbook polls its workers' results every 1 ms by default: four of them spinning starved the
+            # module processes and the simulator (a shared page's lease held over 20 s). 50 ms, in every run of
+            # this scenario, one controller's too.
+            env = dict(ANSIBLE_CONFIG=self.ansible.config('controllers.cfg', 'internal_poll_interval = 0.05\n'))
+
+            def run_all():  # every controller its own shared directory (Ansible.start gives each run one)
+                started = [self.ansible.start('action.yml', inventory, extra, forks, env) for inventory in inventories]
+                outcomes = [self.ansible.finish(run) for run in started]
+                return dict(wall=max(o['ended'] for o in outcomes) - min(o['started'] for o in outcomes),
+                            started=min(o['started'] for o in outcomes), ended=max(o['ended'] for o in outcomes),
+                            rc=max(o['rc'] for o in outcomes), output=outcomes[0]['output'],
+                            results=[result for o in outcomes for result in o['results']],
+                            per_controller=[dict(wall=o['wall'], rc=o['rc'], hosts=len(o['results'])) for o in outcomes])
+            record = self.measure(sim, self.fleet_seconds, run_all)
+            record['timeline'] = timeline(sim.log_since(0))
+            return record
+
+
+def timeline(entries, step=TIMELINE_STEP):
+    """[requests, 429s] in each ``step`` seconds from the first request: where a run met the limit."""
+    api = [entry for entry in entries if entry['path'].startswith('/v2/')]
+    if not api:
+        return []
+    first = api[0]['time']
+    buckets = [[0, 0] for unused in range(int((api[-1]['time'] - first) // step) + 1)]
+    for entry in api:
+        bucket = buckets[int((entry['time'] - first) // step)]
+        bucket[0] += 1
+        bucket[1] += entry['status'] == 429
+    return buckets

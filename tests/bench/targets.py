@@ -103,6 +103,7 @@ def check(results):
     for run in _runs(results, 6):
         rows.append(_burst_row(run))
     rows += crowd_rows(results)
+    rows += controllers_rows(results)
     by_tag = dict((run['fleet'], run) for run in _runs(results, 3, usual_lag_only=True))
     for run in _runs(results, 4):
         tagged = by_tag.get(run['fleet'])
@@ -171,6 +172,36 @@ def _floor_row(what, run):
             'minute)' % (HOURLY_QUOTA, FLOOR_FACTOR, floor, run['fleet']), measured,
             _yes(run['requests'] <= HOURLY_QUOTA and not run['failed'] and not run['rc']
                  and run['wall'] <= FLOOR_FACTOR * floor))
+
+
+# Scenario 8 (issue 17 point 5): several controllers on one token against one controller for the same hosts.
+CONTROLLERS_REFUSED_SHARE = 0.01
+CONTROLLERS_REQUESTS_FACTOR = 1.3
+
+
+def controllers_rows(results):
+    """Each run of several controllers: 0 failed, at most 1 % refused, at most 1.3 x the one-controller requests."""
+    runs = [run for run in results['runs'] if run['scenario'] == 8]
+    alone = dict((run['limiter'], run) for run in runs if run.get('controllers') == 1 and not run.get('not_run'))
+    rows = []
+    for run in runs:
+        what = '8: %s' % run['name']
+        if run.get('not_run'):
+            rows.append((what, 'not run: %s' % run['not_run'], '-'))
+            continue
+        refused = run['http_429'] / float(max(1, run['requests']))
+        one = alone.get(run['limiter'])
+        factor = None if one is None else run['requests'] / float(max(1, one['requests']))
+        measured = '%s; %d requests, %d x 429 (%.1f %%)' % (_failure(run), run['requests'], run['http_429'], 100 * refused)
+        if factor is not None and run['controllers'] > 1:
+            measured += ', %.2f x the %d of one controller' % (factor, one['requests'])
+        goal = what + ': 0 failed, at most %.0f %% refused' % (100 * CONTROLLERS_REFUSED_SHARE)
+        met = not run['failed'] and not run['rc'] and refused <= CONTROLLERS_REFUSED_SHARE
+        if run['controllers'] > 1:
+            goal += ', at most %.1f x the requests of one controller' % CONTROLLERS_REQUESTS_FACTOR
+            met = met and factor is not None and factor <= CONTROLLERS_REQUESTS_FACTOR
+        rows.append((goal, measured, _yes(met)))
+    return rows
 
 
 def notes(results):

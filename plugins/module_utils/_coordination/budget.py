@@ -15,6 +15,7 @@ import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.directory import (
     Corrupt, as_directory, read_json, write_json)
+from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import token_share
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import Names
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
     ACTIVE_SECONDS, BUDGET_PER_HOUR, BUDGET_PER_MINUTE, LOCK_MAX_WAIT, SHARED_READ_RESERVE)
@@ -47,6 +48,8 @@ class RequestBudget:
         self._sleep = sleep
         self.waited = 0.0
         self.hold_view = None  # inherited_hold.InheritedHold: caps a hold another process set
+        self.token_share = token_share.TokenShare(clock)  # other controllers on the token: our allowance
+        self.round_stretch = 1.0  # token_share: beside other controllers, shared rounds this many times rarer
 
     def take(self, max_wait, priority=False):
         """Wait for this request's turn; False (and no wait) if the turn would come after ``max_wait`` s."""
@@ -68,8 +71,11 @@ class RequestBudget:
             if priority:
                 turn = self._earliest_turn(state, max(now, hold), self.per_minute, every_window=True)
             else:
-                turn = self._earliest_turn(state, max(now, hold, state['last']),
-                                           self.per_minute - min(SHARED_READ_RESERVE, self.per_minute // 2))
+                per_minute = self.token_share.allowance(state['share'], self.per_minute)  # beside other controllers
+                singles = per_minute - min(SHARED_READ_RESERVE * per_minute // self.per_minute, per_minute // 2)
+                turn = self._earliest_turn(state, max(now, hold, state['last'] + self.token_share.spacing(
+                    per_minute, self.per_minute, singles)), singles)
+            self.round_stretch = self.token_share.round_stretch(state['share'])
             if turn - now > max_wait:
                 return None
             second, minute = str(int(turn)), str(int(turn // 60))
@@ -99,6 +105,19 @@ class RequestBudget:
             state['pids'][own] = now
             write_json(fd, state)
         return others
+
+    def answered(self, remaining):
+        """An answer of ours (no 429) with the token's ratelimit-remaining: a sample for token_share."""
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
+            state = _read_state(fd, self._clock())
+            self.token_share.answered(state['share'], remaining)
+            write_json(fd, state)
+
+    def stretch(self):
+        """How many times rarer our shared rounds are beside other controllers, as the samples say now."""
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
+            self.round_stretch = self.token_share.round_stretch(_read_state(fd, self._clock())['share'])
+        return self.round_stretch
 
     def hold_off(self, seconds):
         """The API said 429: nobody sends before ``seconds`` from now."""
@@ -166,13 +185,14 @@ def _read_state(fd, now):
 def _fresh_state(state, now):
     """The stored state with expired slots dropped; one written before a reboot starts afresh. Corrupt when a
     value is not one we write (Infinity, NaN, a huge number, a pid out of range, garbage)."""
-    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, hold_from=0.0, pids={})
+    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, hold_from=0.0, pids={}, share=token_share.empty())
     try:
         fresh = dict(sec=dict((k, _count(v)) for k, v in state.get('sec', {}).items()),
                      min=dict((k, _count(v)) for k, v in state.get('min', {}).items()),
                      last=_finite(state.get('last', 0.0)), hold_until=_finite(state.get('hold_until', 0.0)),
                      hold_from=_finite(state.get('hold_from', 0.0)),
-                     pids=dict((str(_pid(k)), _finite(v)) for k, v in state.get('pids', {}).items()))
+                     pids=dict((str(_pid(k)), _finite(v)) for k, v in state.get('pids', {}).items()),
+                     share=token_share.validated(state.get('share', {}), now))
         for slot in list(fresh['sec']) + list(fresh['min']):
             _count(slot)
     except (TypeError, ValueError, AttributeError, OverflowError) as error:

@@ -49,19 +49,23 @@ class Coordinator:
     def shared(self):
         return self.gate.budget is not None
 
-    def off(self, reason, warn=True):
+    def off(self, reason, warn=True, keep_budget=False):
         """Fall back to the adaptive schedule alone, with a debug-level note; a problem with the directory (not
         the user's choice) is also a warning the user sees, once a task: else another local user could switch
-        sharing off unseen, and fifty hosts would cost seven times the requests."""
+        sharing off unseen, and fifty hosts would cost seven times the requests. ``keep_budget``: only the shared
+        reads and claims go (a slow lease holder is no reason to leave the token's budget: beside other
+        controllers, tasks that did sent without it and met 429 storms)."""
         warn = warn and self._warn is not None and self.note is None
-        self.gate.drop_budget()
+        if not keep_budget:
+            self.gate.drop_budget()
         self.reads = self.changes = None
         self.note = reason
+        what = 'shared reads' if keep_budget else 'request coordination'
         if self._log:
-            self._log('oceanops.droplets: request coordination off: %s' % reason)
+            self._log('oceanops.droplets: %s off: %s' % (what, reason))
         if warn:
-            self._warn('oceanops.droplets: processes on this controller do not share requests for this task: %s'
-                       % reason)
+            self._warn('oceanops.droplets: processes on this controller do not share %s for this task: %s'
+                       % ('reads (they still share the request budget)' if keep_budget else 'requests', reason))
 
     def now(self):
         """The clock of shared times: monotonic, the same in every process on this machine, never stepped back
@@ -78,7 +82,7 @@ class Coordinator:
     def round_seconds(self):
         """How often a crowd reads a shared page while it waits: one round serves every process, but each
         round beyond the budget's reserve costs a POST its turn, so the more processes the rarer the rounds."""
-        return shared_round_seconds(self.crowd_size)
+        return shared_round_seconds(self.crowd_size) * self.gate.round_stretch()
 
     # -- shared pages --------------------------------------------------------------------------------
     def page(self, kind, number, fetch, compact, max_age, not_before, deadline=None):
@@ -90,7 +94,9 @@ class Coordinator:
         # A lease is waited for LEASE_MAX_WAIT at most (and never past the deadline): its holder then hangs (a
         # stopped process, a stuck request). One round was too short: a holder may first wait its turn in the
         # budget, and 2 of 200 hosts then went on alone, with the warning, in a plain play (bench scenario 7).
-        max_wait = LEASE_MAX_WAIT if deadline is None else max(0.0, min(LEASE_MAX_WAIT, deadline - self._clock()))
+        # Beside other controllers the rounds are rarer (token_share): a lease may be held as much longer.
+        lease_wait = LEASE_MAX_WAIT * (self.gate.budget.round_stretch if self.gate.budget is not None else 1.0)
+        max_wait = lease_wait if deadline is None else max(0.0, min(lease_wait, deadline - self._clock()))
 
         def fetch_for_all():
             with self.gate.priority():
@@ -98,7 +104,7 @@ class Coordinator:
         try:
             return self.reads.read(self.names.page(kind, number), fetch_for_all, max_age, not_before, max_wait)
         except (IOError, OSError) as error:
-            self.off('shared polls failed: %s' % error)
+            self.off('shared polls failed: %s' % error, keep_budget=isinstance(error, LockTimeout))
             return self._own(fetch)
 
     def _own(self, fetch):

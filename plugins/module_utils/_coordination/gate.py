@@ -69,6 +69,7 @@ class RequestGate:
         # Under the shared budget a fast drain is the budget at work, not a crowd to slow down for.
         remaining = _as_int(headers.get('ratelimit-remaining')) if self.budget is None else None
         self.schedule.observe(status, remaining)
+        self._sample(status, _as_int(headers.get('ratelimit-remaining')))
         delay = None
         if status == 429 and self.budget is not None:
             delay = server_requested_delay(headers)
@@ -78,6 +79,16 @@ class RequestGate:
             except (IOError, OSError) as error:
                 self._fail(error)
         self.inherited.answered(status, delay)
+
+    def _sample(self, status, remaining):
+        """The token's ratelimit-remaining after an answer of ours: its fall beyond our own answers is the other
+        controllers' (token_share). A 429's "0" counted nothing against the hour: no sample."""
+        if status == 429 or remaining is None or self.budget is None:
+            return
+        try:
+            self.budget.answered(remaining)
+        except (IOError, OSError) as error:
+            self._fail(error)
 
     def request_ended(self):
         """A request of this process ended, answered or not (see InheritedHold.ended)."""
@@ -120,6 +131,16 @@ class RequestGate:
             yield
         finally:
             self._local.priority = False
+
+    def round_stretch(self):
+        """How many times rarer a crowd's shared rounds are beside other controllers on the token (token_share)."""
+        if self.budget is None:
+            return 1.0
+        try:
+            return self.budget.stretch()
+        except (IOError, OSError) as error:
+            self._fail(error)
+            return 1.0
 
     def arrive(self):
         """This task starts: how many processes use the budget now, this one included (1 without it)."""

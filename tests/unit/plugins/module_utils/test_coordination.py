@@ -198,7 +198,9 @@ def test_a_429_holds_every_process_off_for_its_retry_after(shared_dir, clock):
 
 @pytest.mark.parametrize('content', [
     '{"sec": {"x": ', '{"sec": {"1700000000": Infinity}}', '{"sec": {"1700000000": 1e400}}', '{"last": NaN}',
-    '{"pids": {"99999999999999999999": 1700000000.0}}', '{"pids": {"-1": 1}}', '[1, 2]', '{"sec": "garbage"}'])
+    '{"pids": {"99999999999999999999": 1700000000.0}}', '{"pids": {"-1": 1}}', '[1, 2]', '{"sec": "garbage"}',
+    '{"share": {"answered": -1}}', '{"share": {"seen": {"1700000000": [Infinity, 0]}}}', '{"share": "garbage"}',
+    '{"share": {"seen": {"1700000000": [4000, 99]}, "answered": 3}}'])
 def test_a_damaged_budget_file_turns_sharing_off_with_a_warning_not_a_traceback(shared_dir, clock, content):
     shared = budget(shared_dir, clock)
     with open(shared.path, 'w') as handle:
@@ -217,7 +219,41 @@ def test_budget_file_holds_counts_only(shared_dir, clock):
     shared.take(1)
     shared.hold_off(1)
     with open(shared.path) as handle:
-        assert set(json.load(handle)) == {'sec', 'min', 'last', 'hold_until', 'hold_from', 'pids'}
+        assert set(json.load(handle)) == {'sec', 'min', 'last', 'hold_until', 'hold_from', 'pids', 'share'}
+
+
+# -- other controllers on the token (token_share): the hook ------------------------------------------------
+def test_every_answer_but_a_429_is_a_sample_in_the_budget_file_for_all_our_forks(shared_dir, clock):
+    first, second = budget(shared_dir, clock), budget(shared_dir, clock)
+    coordinator = Coordinator(NAMES, budget=first, reads=reader(shared_dir, clock), clock=clock)
+    coordinator.gate.observe(200, {'ratelimit-remaining': '4990'})
+    coordinator.gate.observe(429, {'ratelimit-remaining': '0', 'retry-after': '5'})
+    coordinator.gate.observe(404, {})
+    clock.now += 3
+    coordinator.gate.observe(200, {'ratelimit-remaining': '4900'})
+    with open(second.path) as handle:
+        share = json.load(handle)['share']
+    assert share == {'answered': 2, 'seen': {str(int(clock.now) - 3): [4990, 1], str(int(clock.now)): [4900, 2]}}
+    assert coordinator.shared()
+
+
+def test_another_controllers_requests_seen_in_the_fall_slow_our_turns(shared_dir, clock):
+    alone, beside = budget(shared_dir, clock), budget(private_directory(shared_dir + '-2')[0], clock)
+    remaining = 5000
+    for unused in range(20):  # each second one answer of ours, while another controller sends 9
+        remaining -= 10
+        beside.answered(remaining)
+        clock.now += 1
+    waits = [beside.reserve(1000) for unused in range(30)]
+    assert waits[0] == 0.0 and waits[-1] > 20.0  # spread out over our share, not a burst of 30
+    assert waits == sorted(waits)
+    assert [alone.reserve(1000) for unused in range(30)] == [0.0] * 30  # the budget with no such fall: a burst
+    coordinator, lone = Coordinator(NAMES, budget=beside, clock=clock), Coordinator(NAMES, budget=alone, clock=clock)
+    coordinator.crowd_size = lone.crowd_size = 50
+    assert lone.round_seconds() == 5.0 and coordinator.round_seconds() == 20.0  # the others' rate is 9 x ours
+    waiting_fork = Coordinator(NAMES, budget=budget(beside.directory, clock), clock=clock)  # took no turn since: same
+    waiting_fork.crowd_size = 50
+    assert waiting_fork.round_seconds() == 20.0
 
 
 # -- shared reads, fake clock --------------------------------------------------------------------
@@ -290,7 +326,18 @@ def test_a_hung_lease_holder_costs_a_crowd_lease_max_wait_then_the_task_reads_al
         assert coordinator.page('actions', 1, lambda: {'actions': [dict(id=1)]}, compact_actions_page, 2, 0,
                                 clock.now + 600).value == {'actions': [dict(id=1)]}
     assert sum(clock.sleeps) == pytest.approx(timing.LEASE_MAX_WAIT, abs=0.1)
-    assert not coordinator.shared() and len(warnings) == 1 and 'lease' in warnings[0]
+    assert coordinator.reads is None and not coordinator.crowded() and len(warnings) == 1 and 'lease' in warnings[0]
+    assert coordinator.shared()  # the budget stays: a slow reader is no reason to leave the token's share
+
+
+def test_beside_other_controllers_a_lease_is_waited_for_as_much_longer_as_the_rounds_are_rarer(shared_dir, clock):
+    key = budget_key(URL, TOKEN)
+    stretched = budget(shared_dir, clock)
+    stretched.round_stretch = 3.0
+    with PrivateDirectory(shared_dir).locked(key + '.actions-p1.lease'):
+        coordinator = Coordinator(NAMES, budget=stretched, reads=reader(shared_dir, clock), clock=clock)
+        coordinator.page('actions', 1, lambda: {'actions': []}, compact_actions_page, 2, 0, clock.now + 600)
+    assert sum(clock.sleeps) == pytest.approx(3 * timing.LEASE_MAX_WAIT, abs=0.1)
 
 
 def test_compacted_actions_page_keeps_ids_and_statuses_only():
@@ -434,6 +481,8 @@ class RecordingBudget:
         self.takes = []
         self.priorities = []
         self.holds = []
+        self.samples = []
+        self.round_stretch = 1.0
 
     def take(self, max_wait, priority=False):
         self.takes.append(max_wait)
@@ -445,6 +494,12 @@ class RecordingBudget:
 
     def arrive(self):
         return self.crowd
+
+    def answered(self, remaining):
+        self.samples.append(remaining)
+
+    def stretch(self):
+        return self.round_stretch
 
     def others_active(self):
         return self.crowd
