@@ -45,6 +45,9 @@ def shared_round_seconds(processes):
     return min(SHARED_ROUND_MAX_SECONDS, max(SHARED_ROUND_MIN_SECONDS, SHARED_ROUND_SECONDS_PER_PROCESS * processes))
 
 
+# How long a count of the processes on the budget stays good for a lone task's poll floor (each count is a
+# locked read of the budget file).
+PROCESS_COUNT_SECONDS = 1.0
 # A shared read's lease holder is waited for at most this long (and never past the task's deadline); then it
 # hangs, and the task goes on alone. Longer than a round: a holder may first wait its turn in the budget.
 LEASE_MAX_WAIT = 10.0

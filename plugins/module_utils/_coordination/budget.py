@@ -90,9 +90,7 @@ class RequestBudget:
     def others_active(self):
         """How many other live processes used this budget in the last ACTIVE_SECONDS (0: no crowd)."""
         with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
-            state = _read_state(fd, self._clock())
-        own = os.getpid()
-        return sum(1 for pid in state['pids'] if int(pid) != own and _alive(int(pid)))
+            return _others_alive(_read_state(fd, self._clock()))
 
     def arrive(self):
         """This process starts a task on the token: counted from now (as if it took a turn), so a fork that
@@ -100,9 +98,8 @@ class RequestBudget:
         with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
             now = self._clock()
             state = _read_state(fd, now)
-            own = str(os.getpid())
-            others = sum(1 for pid in state['pids'] if pid != own and _alive(int(pid)))
-            state['pids'][own] = now
+            others = _others_alive(state)
+            state['pids'][str(os.getpid())] = now
             write_json(fd, state)
         return others
 
@@ -224,6 +221,12 @@ def _pid(value):
     if not 0 < pid <= PID_MAX:
         raise ValueError('pid %r is out of range' % value)
     return pid
+
+
+def _others_alive(state):
+    """How many processes besides this one took a turn lately (the state keeps ACTIVE_SECONDS) and still run."""
+    own = os.getpid()
+    return sum(1 for pid in state['pids'] if int(pid) != own and _alive(int(pid)))
 
 
 def _alive(pid):

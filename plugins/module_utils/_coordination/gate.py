@@ -22,10 +22,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.ad
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.inherited_hold import InheritedHold
 from ansible_collections.oceanops.droplets.plugins.module_utils.retry import server_requested_delay
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
-    HOLD_OFF_WITHOUT_RETRY_AFTER, MAX_BUDGET_WAIT, shared_round_seconds)
-
-# How long a count of the processes on the budget stays good for the poll floor (a locked read each time).
-PROCESS_COUNT_SECONDS = 1.0
+    HOLD_OFF_WITHOUT_RETRY_AFTER, MAX_BUDGET_WAIT, PROCESS_COUNT_SECONDS, shared_round_seconds)
 
 
 class RequestGate:
