@@ -34,7 +34,8 @@ class RequestBudget:
     minute for the hour. ``take`` reserves the earliest slot where both windows have room, then
     sleeps until it: processes queue in order instead of racing for the next free token. A
     ``priority`` request (a shared read) does not queue: it takes the earliest second where no
-    minute window around it is full, counting the reserve single requests may not use.
+    minute window around it is full, counting the reserve single requests may not use. Beside other
+    controllers on the token both kinds stay within this controller's allowance (token_share).
     """
 
     def __init__(self, directory, key, per_minute=BUDGET_PER_MINUTE, per_hour=BUDGET_PER_HOUR,
@@ -68,10 +69,12 @@ class RequestBudget:
             state = _read_state(fd, now)
             hold = state['hold_until'] if self.hold_view is None else self.hold_view.honoured(
                 state['hold_until'], state['hold_from'], now)
+            # Beside other controllers our allowance is less than the budget, shared reads included: a
+            # round that went ahead under the whole budget took four controllers' rate over the API's minute.
+            per_minute = self.token_share.allowance(state['share'], self.per_minute)
             if priority:
-                turn = self._earliest_turn(state, max(now, hold), self.per_minute, every_window=True)
+                turn = self._earliest_turn(state, max(now, hold), per_minute, every_window=True)
             else:
-                per_minute = self.token_share.allowance(state['share'], self.per_minute)  # beside other controllers
                 singles = per_minute - min(SHARED_READ_RESERVE * per_minute // self.per_minute, per_minute // 2)
                 turn = self._earliest_turn(state, max(now, hold, state['last'] + self.token_share.spacing(
                     per_minute, self.per_minute, singles)), singles)
@@ -124,6 +127,12 @@ class RequestBudget:
             if now + seconds > state['hold_until']:
                 state['hold_until'], state['hold_from'] = now + seconds, now
             write_json(fd, state)
+
+    def hold_left(self):
+        """Seconds until a 429 hold-off ends (0.0: none is on)."""
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
+            now = self._clock()
+            return max(0.0, _read_state(fd, now)['hold_until'] - now)
 
     def _earliest_turn(self, state, turn, per_minute, every_window=False):
         """The first time from ``turn`` with room in its minute (``every_window``: in every minute

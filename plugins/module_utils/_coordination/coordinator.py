@@ -101,8 +101,14 @@ class Coordinator:
         def fetch_for_all():
             with self.gate.priority():
                 return compact(fetch())
+
+        def longer():  # a holder waiting out a 429 hold-off is not hung: wait for it until then, and a lease wait
+            hold = self.gate.budget.hold_left() if self.gate.budget is not None else 0.0
+            left = lease_wait + hold if hold > 0 else 0.0
+            return left if deadline is None else max(0.0, min(left, deadline - self._clock()))
         try:
-            return self.reads.read(self.names.page(kind, number), fetch_for_all, max_age, not_before, max_wait)
+            return self.reads.read(self.names.page(kind, number), fetch_for_all, max_age, not_before, max_wait,
+                                   longer)
         except (IOError, OSError) as error:
             self.off('shared polls failed: %s' % error, keep_budget=isinstance(error, LockTimeout))
             return self._own(fetch)

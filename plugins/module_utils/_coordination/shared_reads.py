@@ -45,13 +45,15 @@ class SharedReads:
         self.hits = 0  # results another process (or an earlier round) read for us
         self.lease_timeouts = 0
 
-    def read(self, name, fetch, max_age, not_before=0.0, max_wait=LEASE_MAX_WAIT):
+    def read(self, name, fetch, max_age, not_before=0.0, max_wait=LEASE_MAX_WAIT, longer=None):
         """Shared: a result of ``fetch()`` sent at most ``max_age`` s ago and not before ``not_before``. Ages are
         on the monotonic clock, one for every process on this machine: a wall clock step (NTP, a resumed VM)
-        would make old pages look new. A result stored later than now (a negative age) is stale."""
+        would make old pages look new. A result stored later than now (a negative age) is stale. When the lease
+        is not had within ``max_wait``, ``longer()`` may say how much longer its holder can be waited for."""
         fd = self.directory.open(name + '.lease')
         try:
-            if not self.directory.lock(fd, max_wait, self._clock, self._sleep):
+            if not self.directory.lock(fd, max_wait, self._clock, self._sleep) and not (
+                    longer is not None and self.directory.lock(fd, longer(), self._clock, self._sleep)):
                 self.lease_timeouts += 1
                 raise LockTimeout(errno.EAGAIN, 'the lease of a shared read was held for more than %.1f s' % max_wait)
             stored = _load_result(self.directory, name + '.json')

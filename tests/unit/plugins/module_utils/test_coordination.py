@@ -256,6 +256,27 @@ def test_another_controllers_requests_seen_in_the_fall_slow_our_turns(shared_dir
     assert waiting_fork.round_seconds() == 20.0
 
 
+def test_beside_other_controllers_shared_reads_stay_within_our_allowance_too(shared_dir, clock):
+    # Scenario 8 (4 controllers, strict limiter, at 3814705): shared reads went ahead under the whole budget, and
+    # four allowances plus four controllers' rounds went over the API's minute: 72 x 429.
+    beside = budget(private_directory(shared_dir + '-2')[0], clock)
+    remaining = 5000
+    for unused in range(20):  # each second one answer of ours, while other controllers send 9
+        remaining -= 10
+        beside.answered(remaining)
+        clock.now += 1
+    allowance = beside.token_share.allowance(_stored_share(beside), beside.per_minute)
+    assert allowance < beside.per_minute // 2
+    waits = [beside.reserve(1000, priority=True) for unused in range(allowance + 1)]
+    assert waits[-1] > 30.0  # the reads past our allowance wait for the minute, as single requests would
+    assert sum(1 for wait in waits if wait < 1.0) <= allowance
+
+
+def _stored_share(shared):
+    with open(shared.path) as handle:
+        return json.load(handle)['share']
+
+
 # -- shared reads, fake clock --------------------------------------------------------------------
 def reader(shared_dir, clock):
     return SharedReads(shared_dir, clock=clock, sleep=clock.sleep)
@@ -338,6 +359,25 @@ def test_beside_other_controllers_a_lease_is_waited_for_as_much_longer_as_the_ro
         coordinator = Coordinator(NAMES, budget=stretched, reads=reader(shared_dir, clock), clock=clock)
         coordinator.page('actions', 1, lambda: {'actions': []}, compact_actions_page, 2, 0, clock.now + 600)
     assert sum(clock.sleeps) == pytest.approx(3 * timing.LEASE_MAX_WAIT, abs=0.1)
+
+
+def test_a_lease_holder_waiting_out_a_429_hold_is_waited_for_until_the_hold_ends_and_a_lease_wait_more(shared_dir, clock):
+    # Scenario 8 (4 controllers, strict limiter, at 3814705): the holder of a page's lease waited out a 429 hold
+    # longer than the lease wait, and 12 forks gave the shared reads up and read alone, each at the token's cost.
+    key = budget_key(URL, TOKEN)
+    held = budget(shared_dir, clock)
+    held.hold_off(25.0)
+    with PrivateDirectory(shared_dir).locked(key + '.actions-p1.lease'):
+        coordinator = Coordinator(NAMES, budget=held, reads=reader(shared_dir, clock), clock=clock)
+        coordinator.page('actions', 1, lambda: {'actions': []}, compact_actions_page, 2, 0, clock.now + 600)
+    assert sum(clock.sleeps) == pytest.approx(25.0 + timing.LEASE_MAX_WAIT, abs=0.2)
+    clock.sleeps[:] = []
+    with PrivateDirectory(shared_dir).locked(key + '.actions-p2.lease'):  # never past the task's deadline
+        held.hold_off(25.0)
+        coordinator = Coordinator(NAMES, budget=budget(shared_dir, clock), reads=reader(shared_dir, clock),
+                                  clock=clock)
+        coordinator.page('actions', 2, lambda: {'actions': []}, compact_actions_page, 2, 0, clock.now + 12)
+    assert sum(clock.sleeps) == pytest.approx(12.0, abs=0.2)
 
 
 def test_compacted_actions_page_keeps_ids_and_statuses_only():
@@ -545,7 +585,7 @@ class SharedReadsStub:
         self.asked = []
         self.clock = clock
 
-    def read(self, name, fetch, max_age, not_before=0.0, max_wait=None):
+    def read(self, name, fetch, max_age, not_before=0.0, max_wait=None, longer=None):
         name = name.split('.', 1)[1]
         self.asked.append((name, max_age, not_before))
         value = self.pages[name] if name in self.pages else fetch()
