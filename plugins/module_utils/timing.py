@@ -69,7 +69,7 @@ TOKEN_SHARE_NOISE = 3
 # controller that lost the race at the start is never starved: its requests keep its samples coming.
 TOKEN_SHARE_MIN_SHARE = 0.125
 # Beside others, the token's minute is shared from this much less than the budget: what they send shows a second
-# or two late, and a shared read (a round) goes ahead of the allowance.
+# or two late.
 TOKEN_SHARE_MARGIN = 20
 # Each controller's allowance is its rate plus this, less its part of any excess (in proportion to its rate):
 # equal steps up and proportional steps down make unequal shares even out, at the cost of this much over

@@ -41,6 +41,7 @@ def parse_args(argv):
                         help='simulator limiter modes of scenarios 7 and 8 (strict: refused requests count too)')
     parser.add_argument('--crowd-variants', nargs='+', default=['shared', 'local'], choices=['shared', 'local'],
                         help='scenario 7 with the shared budget, without the shared directory (local), or both')
+    parser.add_argument('--passes', type=int, default=1, help='scenario 8: run it all this many times')
     parser.add_argument('--controllers', nargs='+', type=int, default=[1, 2, 4],
                         help='controller counts of scenario 8 (200 hosts split among them)')
     return parser.parse_args(argv)
@@ -94,7 +95,8 @@ def main(argv=None):
             ('s7', bench.host_by_host_crowd, dict(sizes=args.crowd_sizes + ([1000] if args.full else []),
                                                   modes=args.rate_limit_modes,
                                                   shared=[variant == 'shared' for variant in args.crowd_variants])),
-            ('s8', bench.controllers_one_token, dict(counts=args.controllers, modes=args.rate_limit_modes))]
+            ('s8', bench.controllers_one_token, dict(counts=args.controllers, modes=args.rate_limit_modes,
+                                                      passes=args.passes))]
     for key, function, options in plan:
         if key not in chosen:
             continue

@@ -269,25 +269,31 @@ class Bench:
         return record
 
     def controllers_one_token(self, hosts=CONTROLLERS_HOSTS, counts=(1, 2, 4), modes=('lenient', 'strict'),
-                              forks=CROWD_FORKS):
+                              forks=CROWD_FORKS, passes=1):
         """Scenario 8: 1, 2 and 4 controllers (AWX job slices, execution nodes) started together against one
-        simulator with one token, each its own OCEANOPS_SHARED_DIR and slice of the hosts, in each limiter mode.
+        simulator with one token, each its own OCEANOPS_SHARED_DIR and slice of the hosts, in each limiter mode;
+        all of it ``passes`` times (a result that holds, holds run after run; each pass is compared with its own
+        one-controller run).
 
         They share nothing but the token: each one's shared budget knows only its own forks' requests."""
         offered = limiter_modes(self.root)
-        for mode in modes:
-            for count in counts:
-                name = '%d hosts, %d controller%s of %d, forks %d each, %s limiter' % (
-                    hosts, count, '' if count == 1 else 's', hosts // count, forks, mode)
-                if (offered and mode not in offered) or (not offered and mode != 'lenient'):
-                    yield dict(scenario=8, name=name, fleet=hosts, controllers=count, limiter=mode,
-                               not_run='this simulator has no --rate-limit-mode %s' % mode)
-                    continue
-                record = self._controllers_run(hosts, count, forks, mode if offered else None)
-                record.update(scenario=8, name=name, fleet=hosts, controllers=count, forks=forks, limiter=mode)
-                yield record
+        for number in range(1, passes + 1):
+            for mode in modes:
+                for count in counts:
+                    name = '%d hosts, %d controller%s of %d, forks %d each, %s limiter%s' % (
+                        hosts, count, '' if count == 1 else 's', hosts // count, forks, mode,
+                        ', pass %d' % number if passes > 1 else '')
+                    if (offered and mode not in offered) or (not offered and mode != 'lenient'):
+                        yield dict(scenario=8, name=name, fleet=hosts, controllers=count, limiter=mode, passed=number,
+                                   not_run='this simulator has no --rate-limit-mode %s' % mode)
+                        continue
+                    log = os.path.join(self.ansible.work, 's8-c%d-%s-p%d.log.jsonl' % (count, mode, number))
+                    record = self._controllers_run(hosts, count, forks, mode if offered else None, log)
+                    record.update(scenario=8, name=name, fleet=hosts, controllers=count, forks=forks, limiter=mode,
+                                  passed=number)
+                    yield record
 
-    def _controllers_run(self, hosts, count, forks, mode):
+    def _controllers_run(self, hosts, count, forks, mode, log):
         with Simulator(self.root, action_seconds=self.fleet_seconds, status_lag=self.status_lag,
                        rate_limit_mode=mode) as sim:
             ids = sim.seed(hosts, 'web', 'active')
@@ -312,7 +318,13 @@ class Bench:
                             results=[result for o in outcomes for result in o['results']],
                             per_controller=[dict(wall=o['wall'], rc=o['rc'], hosts=len(o['results'])) for o in outcomes])
             record = self.measure(sim, self.fleet_seconds, run_all)
-            record['timeline'] = timeline(sim.log_since(0))
+            entries = sim.log_since(0)
+            record['timeline'] = timeline(entries)
+            with open(log, 'w') as handle:  # every request, for a closer look (not in the report)
+                for entry in entries:
+                    handle.write(json.dumps(dict((key, entry.get(key)) for key in (
+                        'seq', 'time', 'method', 'template', 'query', 'status'))) + '\n')
+            record['log'] = log
             return record
 
 

@@ -3,7 +3,8 @@
 # benchmark scenarios of tests/bench against simulators on free loopback ports, then write
 # docs/benchmark.md, docs/benchmark.png and the table in the docsite's scaling guide. Raw results:
 # build/bench/results.json.
-# Scenario 8 (BENCH_ONLY=s8: 1, 2 and 4 controllers on one token, both limiter modes) takes about 12 minutes.
+# Scenario 8 (BENCH_ONLY=s8: 1, 2 and 4 controllers on one token, both limiter modes) takes about 12 minutes a
+# pass (BENCH_S8_PASSES, default 1).
 # BENCH_FULL=1 adds the 1,000-host host-by-host run; BENCH_ONLY="s1 s3" runs only some scenarios
 # (the report then covers only those). Takes about 15 minutes (the 300 s action alone is over 5) plus
 # scenario 7 (eight runs of 50 and 200 hosts at forks 50: another 26 minutes on 2 CPUs, most of it the two
@@ -30,6 +31,8 @@ if [ -n "${BENCH_RATE_LIMIT_MODES:-}" ]; then
   read -r -a MODES <<<"$BENCH_RATE_LIMIT_MODES"
   RUN_ARGS+=(--rate-limit-modes "${MODES[@]}")
 fi
+# Scenario 8 BENCH_S8_PASSES=3: all of it three times, each pass against its own one-controller runs.
+if [ -n "${BENCH_S8_PASSES:-}" ]; then RUN_ARGS+=(--passes "$BENCH_S8_PASSES"); fi
 # BENCH_CROWD_VARIANTS="shared" leaves out the runs without the shared directory (the slowest ones).
 if [ -n "${BENCH_CROWD_VARIANTS:-}" ]; then
   read -r -a VARIANTS <<<"$BENCH_CROWD_VARIANTS"
