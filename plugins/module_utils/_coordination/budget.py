@@ -84,7 +84,9 @@ class RequestBudget:
             second, minute = str(int(turn)), str(int(turn // 60))
             state['sec'][second] = state['sec'].get(second, 0) + 1
             state['min'][minute] = state['min'].get(minute, 0) + 1
-            if not priority:
+            if priority:  # a lease holder waits for this turn: its lease's waiters wait as long (busy_left)
+                state['shared_turn'] = max(state['shared_turn'], turn)
+            else:
                 state['last'] = turn
             state['pids'][str(os.getpid())] = now
             write_json(fd, state)
@@ -128,11 +130,13 @@ class RequestBudget:
                 state['hold_until'], state['hold_from'] = now + seconds, now
             write_json(fd, state)
 
-    def hold_left(self):
-        """Seconds until a 429 hold-off ends (0.0: none is on)."""
+    def busy_left(self):
+        """Seconds until a 429 hold-off ends and the last shared read's turn booked comes (0.0: neither is
+        ahead): a lease holder waiting for them is not hung."""
         with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
             now = self._clock()
-            return max(0.0, _read_state(fd, now)['hold_until'] - now)
+            state = _read_state(fd, now)
+            return max(0.0, state['hold_until'] - now, state['shared_turn'] - now)
 
     def _earliest_turn(self, state, turn, per_minute, every_window=False):
         """The first time from ``turn`` with room in its minute (``every_window``: in every minute
@@ -191,19 +195,20 @@ def _read_state(fd, now):
 def _fresh_state(state, now):
     """The stored state with expired slots dropped; one written before a reboot starts afresh. Corrupt when a
     value is not one we write (Infinity, NaN, a huge number, a pid out of range, garbage)."""
-    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, hold_from=0.0, pids={}, share=token_share.empty())
+    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, hold_from=0.0, shared_turn=0.0, pids={},
+                 share=token_share.empty())
     try:
         fresh = dict(sec=dict((k, _count(v)) for k, v in state.get('sec', {}).items()),
                      min=dict((k, _count(v)) for k, v in state.get('min', {}).items()),
                      last=_finite(state.get('last', 0.0)), hold_until=_finite(state.get('hold_until', 0.0)),
-                     hold_from=_finite(state.get('hold_from', 0.0)),
+                     hold_from=_finite(state.get('hold_from', 0.0)), shared_turn=_finite(state.get('shared_turn', 0.0)),
                      pids=dict((str(_pid(k)), _finite(v)) for k, v in state.get('pids', {}).items()),
                      share=token_share.validated(state.get('share', {}), now))
         for slot in list(fresh['sec']) + list(fresh['min']):
             _count(slot)
     except (TypeError, ValueError, AttributeError, OverflowError) as error:
         raise Corrupt(errno.EINVAL, 'the shared budget file holds a value we never write: %s' % error)
-    if fresh['last'] > now + 3600 or fresh['hold_until'] > now + 3600:  # written before a reboot reset the clock
+    if max(fresh['last'], fresh['hold_until'], fresh['shared_turn']) > now + 3600:  # before a reboot reset the clock
         fresh = empty
     fresh['sec'] = dict((k, v) for k, v in fresh['sec'].items() if int(k) > int(now) - MINUTE_SLOTS)
     fresh['min'] = dict((k, v) for k, v in fresh['min'].items() if int(k) > int(now // 60) - HOUR_SLOTS)

@@ -49,6 +49,10 @@ class Coordinator:
     def shared(self):
         return self.gate.budget is not None
 
+    def shares_reads(self):
+        """False once the shared reads went off for this task (``off``): its reads are its own."""
+        return self.reads is not None
+
     def off(self, reason, warn=True, keep_budget=False):
         """Fall back to the adaptive schedule alone, with a debug-level note; a problem with the directory (not
         the user's choice) is also a warning the user sees, once a task: else another local user could switch
@@ -102,9 +106,9 @@ class Coordinator:
             with self.gate.priority():
                 return compact(fetch())
 
-        def longer():  # a holder waiting out a 429 hold-off is not hung: wait for it until then, and a lease wait
-            hold = self.gate.budget.hold_left() if self.gate.budget is not None else 0.0
-            left = lease_wait + hold if hold > 0 else 0.0
+        def longer():  # a holder waiting out a 429 hold or its turn is not hung: wait until then, and a lease wait
+            busy = self.gate.budget.busy_left() if self.gate.budget is not None else 0.0
+            left = lease_wait + busy if busy > 0 else 0.0
             return left if deadline is None else max(0.0, min(left, deadline - self._clock()))
         try:
             return self.reads.read(self.names.page(kind, number), fetch_for_all, max_age, not_before, max_wait,

@@ -153,6 +153,9 @@ class CrowdCoordinator:
     def crowded(self):
         return True
 
+    def shares_reads(self):
+        return True
+
     @contextlib.contextmanager
     def claim(self, droplet_id, deadline, hold_for):
         """Free at once; the look may be the shared page unless one of ours changed the Droplet (predates)."""

@@ -197,7 +197,7 @@ def test_a_429_holds_every_process_off_for_its_retry_after(shared_dir, clock):
 
 
 @pytest.mark.parametrize('content', [
-    '{"sec": {"x": ', '{"sec": {"1700000000": Infinity}}', '{"sec": {"1700000000": 1e400}}', '{"last": NaN}',
+    '{"sec": {"x": ', '{"sec": {"1700000000": Infinity}}', '{"sec": {"1700000000": 1e400}}', '{"last": NaN}', '{"shared_turn": Infinity}',
     '{"pids": {"99999999999999999999": 1700000000.0}}', '{"pids": {"-1": 1}}', '[1, 2]', '{"sec": "garbage"}',
     '{"share": {"answered": -1}}', '{"share": {"seen": {"1700000000": [Infinity, 0]}}}', '{"share": "garbage"}',
     '{"share": {"seen": {"1700000000": [4000, 99]}, "answered": 3}}'])
@@ -219,7 +219,7 @@ def test_budget_file_holds_counts_only(shared_dir, clock):
     shared.take(1)
     shared.hold_off(1)
     with open(shared.path) as handle:
-        assert set(json.load(handle)) == {'sec', 'min', 'last', 'hold_until', 'hold_from', 'pids', 'share'}
+        assert set(json.load(handle)) == {'sec', 'min', 'last', 'hold_until', 'hold_from', 'shared_turn', 'pids', 'share'}
 
 
 # -- other controllers on the token (token_share): the hook ------------------------------------------------
@@ -378,6 +378,23 @@ def test_a_lease_holder_waiting_out_a_429_hold_is_waited_for_until_the_hold_ends
                                   clock=clock)
         coordinator.page('actions', 2, lambda: {'actions': []}, compact_actions_page, 2, 0, clock.now + 12)
     assert sum(clock.sleeps) == pytest.approx(12.0, abs=0.2)
+
+
+def test_a_lease_holder_waiting_for_its_turn_in_the_budget_is_waited_for_until_that_turn_and_a_lease_wait_more(
+        shared_dir, clock):
+    # Bench scenario 8 (4 controllers, strict): beside others a shared read's turn may come a minute later, the
+    # allowance full of single requests queued ahead; its lease's waiters gave up after 40 s and read alone.
+    key = budget_key(URL, TOKEN)
+    queued = budget(shared_dir, clock, per_minute=10)
+    for unused in range(10):  # 5 now, 5 a minute later: the single requests' part of the minute
+        queued.reserve(1000)
+    assert [queued.reserve(1000, priority=True) for unused in range(5)] == [0.0] * 5  # the rest of the minute
+    assert queued.reserve(1000, priority=True) == pytest.approx(61.0)  # the holder's turn, booked
+    with PrivateDirectory(shared_dir).locked(key + '.actions-p1.lease'):
+        coordinator = Coordinator(NAMES, budget=budget(shared_dir, clock), reads=reader(shared_dir, clock), clock=clock)
+        coordinator.page('actions', 1, lambda: {'actions': []}, compact_actions_page, 2, 0, clock.now + 600)
+    assert sum(clock.sleeps) == pytest.approx(61.0 + timing.LEASE_MAX_WAIT, abs=0.2)
+    assert coordinator.reads is None  # this holder never let go (a stopped process): then the task reads alone
 
 
 def test_compacted_actions_page_keeps_ids_and_statuses_only():
@@ -848,6 +865,20 @@ def test_a_task_that_started_alone_polls_its_own_action_no_more_often_than_a_cro
         assert all(call[1] == '/v2/actions/5' for call in client.calls)  # its own reads all the same
         polls.append(len(client.calls))
     assert polls == [2, 9]  # every 5 s beside the crowd; alone the schedule's 0.5, 1, 2, 2 ... s
+
+
+def test_a_crowd_task_whose_sharing_went_off_polls_no_more_often_than_a_crowds_round(clock):
+    # Bench scenario 8 (4 controllers, strict): leases held too long turned 23 forks' sharing off, and their waits
+    # kept the crowd's 0.5 to 2 s schedule with every poll a GET /v2/actions of their own: 92 in 7 s.
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    ends_at = clock.now + 10
+    client = FakeClient({'/v2/actions': lambda params: dict(actions=[dict(
+        id=5, status='completed' if clock.now >= ends_at else 'in-progress')], links=dict(pages={}))})
+    coordinator = Coordinator(NAMES, budget=RecordingBudget(crowd=49), reads=SharedReadsStub({}, clock), clock=clock)
+    waiter = crowd_waiter(client, coordinator, clock)
+    coordinator.off('the lease of a shared read was held too long', keep_budget=True)
+    assert waiter.action(dict(id=5, status='in-progress'), clock.now + 60)['status'] == 'completed'
+    assert len(client.calls) == 2  # every 5 s (a crowd's round for 50), not 9 times
 
 
 def test_a_lone_fleet_wait_reads_the_list_itself_and_keeps_every_field(clock):
