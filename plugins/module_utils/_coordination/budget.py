@@ -35,8 +35,7 @@ class RequestBudget:
     sleeps until it: processes queue in order instead of racing for the next free token. A
     ``priority`` request (a shared read) does not queue: it takes the earliest second where no
     minute window around it is full, counting the reserve single requests may not use. Beside other
-    controllers on the token single requests keep to this controller's allowance (token_share), and
-    shared reads to that less the reserve, plus SHARED_READ_RESERVE.
+    controllers on the token both kinds stay within this controller's allowance (token_share).
     """
 
     def __init__(self, directory, key, per_minute=BUDGET_PER_MINUTE, per_hour=BUDGET_PER_HOUR,
@@ -70,15 +69,13 @@ class RequestBudget:
             state = _read_state(fd, now)
             hold = state['hold_until'] if self.hold_view is None else self.hold_view.honoured(
                 state['hold_until'], state['hold_from'], now)
-            per_minute = self.token_share.allowance(state['share'], self.per_minute)  # beside other controllers
-            singles = per_minute - min(SHARED_READ_RESERVE * per_minute // self.per_minute, per_minute // 2)
+            # Beside other controllers our allowance is less than the budget, shared reads included: a
+            # round that went ahead under the whole budget took four controllers' rate over the API's minute.
+            per_minute = self.token_share.allowance(state['share'], self.per_minute)
             if priority:
-                # Shared reads get the room a lone controller's get above its single requests, no more: under the
-                # whole budget, four controllers' rounds on top of four allowances went over the API's minute; within
-                # the allowance's small reserve, their leases' holders waited a minute for a turn.
-                shared = min(self.per_minute, singles + SHARED_READ_RESERVE)
-                turn = self._earliest_turn(state, max(now, hold), shared, every_window=True)
+                turn = self._earliest_turn(state, max(now, hold), per_minute, every_window=True)
             else:
+                singles = per_minute - min(SHARED_READ_RESERVE * per_minute // self.per_minute, per_minute // 2)
                 turn = self._earliest_turn(state, max(now, hold, state['last'] + self.token_share.spacing(
                     per_minute, self.per_minute, singles)), singles)
             self.round_stretch = self.token_share.round_stretch(state['share'])

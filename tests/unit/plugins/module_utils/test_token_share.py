@@ -144,7 +144,7 @@ def test_stored_samples_from_after_now_are_dropped_a_reboot_reset_the_clock():
 def controllers_on_one_token(wants, starts, seconds=300, strict=True, step=0.1):
     """Controllers (wanting ``wants[i]`` requests a second from ``starts[i]``) each gated as RequestBudget gates
     its forks: a sliding minute of its own under its allowance, single requests spaced as the share says, a
-    shared read every 5 s (stretched as the share says) with 20 more than the singles' room; the
+    shared read every 5 s (stretched as the share says) under its whole allowance; the
     API counts the token's minute (and, ``strict``, a refused request too). Each controller learns only from
     its own answers, read half a second late at most, in any order. Returns (admitted, refused, admitted in the
     last two minutes), per controller."""
@@ -175,7 +175,7 @@ def controllers_on_one_token(wants, starts, seconds=300, strict=True, step=0.1):
             spacing = shares[index].spacing(allowance, BUDGET_PER_MINUTE, singles)
             rounds[index] -= step
             while (credit[index] >= 1 and len(own[index]) < singles and now >= last[index] + spacing) or (
-                    rounds[index] <= 0 and len(own[index]) < min(BUDGET_PER_MINUTE, singles + 20)):
+                    rounds[index] <= 0 and len(own[index]) < allowance):
                 if rounds[index] <= 0:  # a shared read (a round of the waiting forks): it goes ahead of the queue
                     rounds[index] = 5.0 * shares[index].round_stretch(states[index])
                 else:
