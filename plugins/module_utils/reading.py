@@ -105,7 +105,7 @@ class CrowdReads(OwnReads):
     crowd = True
 
     def poll_floor(self):
-        """None while the polls read shared pages (at most a round old); once sharing went off for this task (a
+        """No floor while the polls read shared pages (at most a round old); once sharing went off for this task (a
         lease held too long) its polls are its own reads, as a lone task's beside the crowd: the same floor.
         Without it, 23 forks whose sharing went off read GET /v2/actions 92 times in 7 s (bench scenario 8)."""
         return 0.0 if self.coordinator.shares_reads() else super().poll_floor()
