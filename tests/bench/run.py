@@ -96,7 +96,7 @@ def main(argv=None):
                                                   modes=args.rate_limit_modes,
                                                   shared=[variant == 'shared' for variant in args.crowd_variants])),
             ('s8', bench.controllers_one_token, dict(counts=args.controllers, modes=args.rate_limit_modes,
-                                                      passes=args.passes))]
+                                                     passes=args.passes))]
     for key, function, options in plan:
         if key not in chosen:
             continue
