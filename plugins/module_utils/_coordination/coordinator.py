@@ -100,7 +100,7 @@ class Coordinator:
         # budget, and 2 of 200 hosts then went on alone, with the warning, in a plain play (bench scenario 7).
         # Beside other controllers the rounds are rarer (token_share): a lease may be held as much longer.
         lease_wait = LEASE_MAX_WAIT * (self.gate.budget.round_stretch if self.gate.budget is not None else 1.0)
-        max_wait = lease_wait if deadline is None else max(0.0, min(lease_wait, deadline - self._clock()))
+        max_wait = self._within(deadline, lease_wait)
 
         def fetch_for_all():
             with self.gate.priority():
@@ -108,14 +108,17 @@ class Coordinator:
 
         def longer():  # a holder waiting out a 429 hold or its turn is not hung: wait until then, and a lease wait
             busy = self.gate.budget.busy_left() if self.gate.budget is not None else 0.0
-            left = lease_wait + busy if busy > 0 else 0.0
-            return left if deadline is None else max(0.0, min(left, deadline - self._clock()))
+            return self._within(deadline, lease_wait + busy if busy > 0 else 0.0)
         try:
             return self.reads.read(self.names.page(kind, number), fetch_for_all, max_age, not_before, max_wait,
                                    longer)
         except (IOError, OSError) as error:
             self.off('shared polls failed: %s' % error, keep_budget=isinstance(error, LockTimeout))
             return self._own(fetch)
+
+    def _within(self, deadline, seconds):
+        """``seconds``, never past ``deadline`` (monotonic; None: no deadline)."""
+        return seconds if deadline is None else max(0.0, min(seconds, deadline - self._clock()))
 
     def _own(self, fetch):
         sent = self._clock()

@@ -63,10 +63,10 @@ class RequestGate:
 
     def observe(self, status, headers):
         """An answer came: its status and headers (429s and ``ratelimit-remaining``)."""
+        remaining = _as_int(headers.get('ratelimit-remaining'))
         # Under the shared budget a fast drain is the budget at work, not a crowd to slow down for.
-        remaining = _as_int(headers.get('ratelimit-remaining')) if self.budget is None else None
-        self.schedule.observe(status, remaining)
-        self._sample(status, _as_int(headers.get('ratelimit-remaining')))
+        self.schedule.observe(status, remaining if self.budget is None else None)
+        self._sample(status, remaining)
         delay = None
         if status == 429 and self.budget is not None:
             delay = server_requested_delay(headers)
