@@ -60,6 +60,8 @@ CLAIM_MAX_WAIT = 10.0
 # Samples of ratelimit-remaining kept, in whole seconds: the API's minute, one more so a second never drops
 # early. The others' requests over this window are what they hold of the minute's limit now.
 TOKEN_SHARE_WINDOW = 61
+# Who sends now: our part of the token's requests over this many seconds splits the room left in its minute.
+TOKEN_SHARE_RECENT = 15
 # Samples spanning less than this say nothing yet: one burst of forks' answers, in any order.
 TOKEN_SHARE_MIN_SPAN = 2.0
 # A fall at most this much more than our own requests is noise (an answer of ours counted a moment after the

@@ -27,8 +27,7 @@ from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.ga
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import Names, budget_key
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.recent_changes import RecentChanges
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.shared_reads import Shared, SharedReads
-from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
-    CLAIM_MAX_WAIT, LEASE_MAX_WAIT, shared_round_seconds)
+from ansible_collections.oceanops.droplets.plugins.module_utils.timing import CLAIM_MAX_WAIT, LEASE_MAX_WAIT
 
 ENV_SWITCH = 'OCEANOPS_SHARED_BUDGET'
 
@@ -85,8 +84,10 @@ class Coordinator:
 
     def round_seconds(self):
         """How often a crowd reads a shared page while it waits: one round serves every process, but each
-        round beyond the budget's reserve costs a POST its turn, so the more processes the rarer the rounds."""
-        return shared_round_seconds(self.crowd_size) * self.gate.round_stretch()
+        round beyond the budget's reserve costs a POST its turn, so the more processes the rarer the rounds
+        (RequestGate.round_seconds). The crowd as it is now: the forks that arrived first found few others, and
+        their short rounds set every fork's pace (any fork re-reads a page older than its own round)."""
+        return self.gate.round_seconds()
 
     # -- shared pages --------------------------------------------------------------------------------
     def page(self, kind, number, fetch, compact, max_age, not_before, deadline=None):

@@ -106,9 +106,21 @@ class RequestGate:
 
     def poll_floor(self):
         """The shortest poll interval for a task that reads on its own: none alone; beside other processes on the
-        budget, a shared round's length (timing.shared_round_seconds): its polls take turns their POSTs need."""
+        budget, a shared round (round_seconds): its polls take turns their POSTs need."""
+        return self.round_seconds() if self.processes() > 1 else 0.0
+
+    def round_seconds(self):
+        """How often a crowd reads a shared page while it waits (timing.shared_round_seconds). Beside other
+        controllers the crowd polling the token is theirs and ours, about ours times the token's rate over ours
+        (round_stretch), and our rounds are that much rarer again: the token pays about one controller's rounds."""
+        stretch = self.round_stretch()
+        return shared_round_seconds(self.processes() * stretch) * stretch
+
+    def processes(self):
+        """How many processes use the budget now, this one included (1 without it); counted again at most every
+        PROCESS_COUNT_SECONDS (each count is a locked read of the budget file)."""
         if self.budget is None:
-            return 0.0
+            return 1
         when, processes = self._counted
         now = self._clock()
         if when is None or now - when >= PROCESS_COUNT_SECONDS:
@@ -116,9 +128,9 @@ class RequestGate:
                 processes = 1 + int(self.budget.others_active())
             except (IOError, OSError) as error:
                 self._fail(error)
-                return 0.0
+                return 1
             self._counted = (now, processes)
-        return shared_round_seconds(processes) if processes > 1 else 0.0
+        return processes
 
     @contextlib.contextmanager
     def priority(self):

@@ -8,7 +8,10 @@ directory: each one's shared budget (budget.RequestBudget) counts only its own f
 What every one of them sees is the API's ``ratelimit-remaining``: what is left of the token's hourly
 quota. It falls by one for each request the token makes, ours and the others'; ours are known (the
 budget file counts our answers), so the rest of the fall is the other controllers'. Their requests in
-the last minute are then taken off the minute's budget, and the room left is split with them.
+the last minute are then taken off the minute's budget, and the room left is split with them: counts,
+not rates, since the allowance caps the requests in our own minute (a rate scaled up from a controller's
+first seconds let it send more than its minute held room for); split by who sends now (the last
+TOKEN_SHARE_RECENT seconds), so a controller whose work is done leaves its part of the room at once.
 
 Samples, one per second of the monotonic clock, kept in the budget's state (every fork reports its
 answers there): the lowest ``ratelimit-remaining`` seen in that second, and how many of our answers
@@ -22,9 +25,9 @@ Limitations, by design:
   rate is underestimated by the rate of an hour before. Then a 429 can still come; the budget's
   hold-off (RequestBudget.hold_off) handles it as it does any 429.
 - A 429 says ``remaining: 0`` and did not count against the hour: it is no sample.
-- Until samples span TOKEN_SHARE_MIN_SPAN seconds nothing is known, and requests of the others made
-  before our first sample are not seen: controllers that start together may meet a 429 in their first
-  seconds (the hold-off again).
+- Until samples span TOKEN_SHARE_MIN_SPAN seconds nothing is known: controllers that start in the same
+  second may meet a 429 in their first seconds (the hold-off again). Requests of the others made before
+  our first sample are taken at the rate seen since, bounded by what the token's hour had spent by then.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,7 +37,8 @@ __metaclass__ = type
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
-    TOKEN_SHARE_GROWTH, TOKEN_SHARE_MARGIN, TOKEN_SHARE_MAX_ROUND_STRETCH, TOKEN_SHARE_MIN_SPAN, TOKEN_SHARE_MIN_SHARE, TOKEN_SHARE_NOISE, TOKEN_SHARE_WINDOW)
+    API_REQUESTS_PER_HOUR, TOKEN_SHARE_GROWTH, TOKEN_SHARE_MARGIN, TOKEN_SHARE_MAX_ROUND_STRETCH, TOKEN_SHARE_MIN_SHARE,
+    TOKEN_SHARE_MIN_SPAN, TOKEN_SHARE_NOISE, TOKEN_SHARE_RECENT, TOKEN_SHARE_WINDOW)
 
 # ratelimit-remaining is at most the hourly limit; a larger value is not one the API sends.
 MAX_REMAINING = 10 ** 9
@@ -84,35 +88,48 @@ class TokenShare:
         if sample is None or remaining < sample[0]:
             state['seen'][second] = [remaining, state['answered']]
 
-    def rates(self, state):
-        """(the other controllers' requests a minute, ours) over the samples of the last minute, or None until
-        they span TOKEN_SHARE_MIN_SPAN seconds. Over a shorter span the counts are scaled to a minute: a
-        controller that starts beside others sees their rate at once, not the few requests since its start."""
-        samples = sorted((int(second), low, ours) for second, (low, ours) in state['seen'].items()
-                         if int(second) > int(self._clock()) - TOKEN_SHARE_WINDOW)
-        if not samples:
+    def minute(self, state):
+        """(the other controllers' requests in the token's last minute, ours), counted from the samples of the last
+        minute, or None until they span TOKEN_SHARE_MIN_SPAN seconds.
+
+        Ours are our answers counted between the samples: what our own minute holds, which the allowance caps. The
+        others may have sent before the first sample too, for up to the rest of the minute: that part is taken at
+        the rate seen since, but never as more than the token's hour had spent by that sample. Controllers that
+        start together then see the few requests each made, not a minute of their first seconds' burst; one that
+        joins a busy token sees the busy minute."""
+        samples = self._samples(state, TOKEN_SHARE_WINDOW)
+        counted = _counts(samples)
+        if counted is None:
             return None
-        first = samples[0]
-        lowest = min(samples, key=lambda sample: (sample[1], -sample[0]))
-        span = lowest[0] - first[0]
-        if span < TOKEN_SHARE_MIN_SPAN:
+        others, ours, span = counted
+        unseen = others * max(0.0, 60.0 - span) / span
+        return others + min(unseen, max(0, API_REQUESTS_PER_HOUR - samples[0][1])), ours
+
+    def recent_share(self, state):
+        """Our part of the token's requests over the last TOKEN_SHARE_RECENT seconds (None: not known yet): who
+        sends now. A controller whose work is done gives up its part of the room within these seconds, not a minute."""
+        counted = _counts(self._samples(state, TOKEN_SHARE_RECENT))
+        if counted is None or not sum(counted[:2]):
             return None
-        ours = max(0, lowest[2] - first[2])
-        others = max(0, first[1] - lowest[1] - ours)
-        if others <= TOKEN_SHARE_NOISE:
-            others = 0
-        scale = 60.0 / min(60, span)
-        return others * scale, ours * scale
+        others, ours, unused = counted
+        return ours / (ours + others)
+
+    def _samples(self, state, seconds):
+        """(second, lowest remaining, our answers by then) of the last ``seconds`` seconds, oldest first."""
+        return sorted((int(second), low, ours) for second, (low, ours) in state['seen'].items()
+                      if int(second) > int(self._clock()) - seconds)
 
     def allowance(self, state, per_minute):
-        """Our per-minute allowance: ``per_minute`` less TOKEN_SHARE_MARGIN and the others' rate, the room left (or the excess) split in
-        proportion to each side's rate: every controller grows into the room at once, so each taking all of
-        it would overshoot n times. Never below TOKEN_SHARE_MIN_SHARE of ``per_minute``."""
-        estimate = self.rates(state)
+        """Our per-minute allowance: our requests in the token's minute, and a part of the room left in it (or of the
+        excess) as large as our part of the token's requests of the last few seconds (recent_share): every
+        controller grows into the room at once, so each taking all of it would overshoot n times. Never below
+        TOKEN_SHARE_MIN_SHARE of ``per_minute``."""
+        estimate = self.minute(state)
         if estimate is None or not estimate[0]:
             return per_minute
         others, ours = estimate
-        share = max(TOKEN_SHARE_MIN_SHARE, ours / (ours + others))
+        share = self.recent_share(state)
+        share = max(TOKEN_SHARE_MIN_SHARE, ours / (ours + others) if share is None else share)
         room = per_minute - TOKEN_SHARE_MARGIN - others - ours
         floor = max(1, int(per_minute * TOKEN_SHARE_MIN_SHARE))
         return int(max(floor, min(per_minute, ours + room * share + TOKEN_SHARE_GROWTH)))
@@ -121,7 +138,7 @@ class TokenShare:
         """How many times rarer our shared rounds (the waiting forks' polls) are beside other controllers: the
         token's requests over ours (at most TOKEN_SHARE_MAX_ROUND_STRETCH). Each controller reads its own
         rounds, so without this n controllers would read n times the rounds one controller reads."""
-        estimate = self.rates(state)
+        estimate = self.minute(state)
         if estimate is None or not estimate[0]:
             return 1.0
         others, ours = estimate
@@ -133,3 +150,19 @@ class TokenShare:
         the ``singles`` a minute spread out. Every controller's window frees at once where the first burst
         leaves it; spread out, their requests never meet in one burst over the limit."""
         return 0.0 if allowance >= per_minute else 60.0 / max(1, singles)
+
+
+def _counts(samples):
+    """(the others' requests, ours, the seconds spanned) between the first of ``samples`` and the one with the lowest
+    remaining; None when they span less than TOKEN_SHARE_MIN_SPAN. A fall at most TOKEN_SHARE_NOISE beyond ours
+    is no one else's."""
+    if not samples:
+        return None
+    first = samples[0]
+    lowest = min(samples, key=lambda sample: (sample[1], -sample[0]))
+    span = lowest[0] - first[0]
+    if span < TOKEN_SHARE_MIN_SPAN:
+        return None
+    ours = max(0, lowest[2] - first[2])
+    others = max(0, first[1] - lowest[1] - ours)
+    return (0 if others <= TOKEN_SHARE_NOISE else others), ours, span

@@ -248,12 +248,13 @@ def test_another_controllers_requests_seen_in_the_fall_slow_our_turns(shared_dir
     assert waits[0] == 0.0 and waits[-1] > 20.0  # spread out over our share, not a burst of 30
     assert waits == sorted(waits)
     assert [alone.reserve(1000) for unused in range(30)] == [0.0] * 30  # the budget with no such fall: a burst
+    for crowd in (alone, beside):
+        crowd.others_active = lambda: 49  # 50 forks on each controller
     coordinator, lone = Coordinator(NAMES, budget=beside, clock=clock), Coordinator(NAMES, budget=alone, clock=clock)
-    coordinator.crowd_size = lone.crowd_size = 50
     assert lone.round_seconds() == 5.0 and coordinator.round_seconds() == 20.0  # the others' rate is 9 x ours
-    waiting_fork = Coordinator(NAMES, budget=budget(beside.directory, clock), clock=clock)  # took no turn since: same
-    waiting_fork.crowd_size = 50
-    assert waiting_fork.round_seconds() == 20.0
+    waiting_fork = budget(beside.directory, clock)  # took no turn since: the same stretch
+    waiting_fork.others_active = lambda: 49
+    assert Coordinator(NAMES, budget=waiting_fork, clock=clock).round_seconds() == 20.0
 
 
 def test_beside_other_controllers_shared_reads_stay_within_our_allowance_too(shared_dir, clock):
@@ -735,6 +736,36 @@ def test_the_bigger_the_crowd_the_rarer_its_shared_rounds(others, seconds, clock
     assert coordinator.round_seconds() == pytest.approx(seconds)
 
 
+def test_a_fork_that_arrived_early_reads_its_rounds_at_the_size_the_crowd_has_now(clock):
+    # Scenario 8 (4 controllers): forks start over a second or two, and the first ones found only a few others
+    # on the budget. Their 2 s rounds set the pace of every fork's reads: a shared page every 7 s per controller,
+    # where 50 forks stretched four times read one every 20 s.
+    crowd = RecordingBudget(crowd=1)
+    coordinator = Coordinator(NAMES, budget=crowd, reads=SharedReadsStub({}, clock), clock=clock)
+    assert coordinator.crowded() is True and coordinator.round_seconds() == pytest.approx(2.0)
+    crowd.crowd = 49
+    clock.now += 1.0
+    assert coordinator.round_seconds() == pytest.approx(5.0)
+    crowd.crowd = 9  # forks that are done leave: the rounds follow (they wait for fewer)
+    clock.now += 1.0
+    assert coordinator.round_seconds() == pytest.approx(2.0)
+
+
+def test_beside_other_controllers_the_crowd_whose_rounds_share_the_token_is_the_tokens(clock):
+    # Bench scenario 8 (4 controllers of 50 hosts on 2 CPUs): 10 to 20 forks of each controller ran at a time,
+    # so each read its rounds every 2 s times the stretch, 8 s, and the four of them read 86 shared pages where
+    # one controller of 200 hosts read 50. The processes polling the token are all the controllers' (about ours
+    # times the stretch): their round is that crowd's, and ours is stretched from it.
+    beside = RecordingBudget(crowd=9)
+    beside.round_stretch = 4.0
+    coordinator = Coordinator(NAMES, budget=beside, reads=SharedReadsStub({}, clock), clock=clock)
+    assert coordinator.crowded() is True
+    assert coordinator.round_seconds() == pytest.approx(16.0)  # a crowd of 40: 4 s, stretched 4 times
+    assert coordinator.gate.poll_floor() == pytest.approx(16.0)  # a task polling on its own keeps to it too
+    beside.round_stretch = 1.0  # alone on the token: our own crowd's round, as before
+    assert coordinator.round_seconds() == pytest.approx(2.0)
+
+
 def test_forks_that_learned_from_one_shared_page_get_the_same_answered_time(shared_dir, clock):
     first, second = reader(shared_dir, clock), reader(shared_dir, clock)
 
@@ -879,6 +910,23 @@ def test_a_crowd_task_whose_sharing_went_off_polls_no_more_often_than_a_crowds_r
     coordinator.off('the lease of a shared read was held too long', keep_budget=True)
     assert waiter.action(dict(id=5, status='in-progress'), clock.now + 60)['status'] == 'completed'
     assert len(client.calls) == 2  # every 5 s (a crowd's round for 50), not 9 times
+
+
+def test_beside_other_controllers_a_task_whose_sharing_went_off_polls_no_more_often_than_the_stretched_round(clock):
+    # Bench scenario 8 (4 controllers, strict, main at d7176f1, pass 2): a few forks whose leases timed out polled
+    # GET /v2/actions on their own every 5 s each, 14 times in 9 s together, where the crowd's rounds, stretched
+    # four times beside the other controllers, read it every 20 s.
+    from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClient
+    ends_at = clock.now + 30
+    client = FakeClient({'/v2/actions': lambda params: dict(actions=[dict(
+        id=5, status='completed' if clock.now >= ends_at else 'in-progress')], links=dict(pages={}))})
+    beside = RecordingBudget(crowd=49)
+    beside.round_stretch = 4.0
+    coordinator = Coordinator(NAMES, budget=beside, reads=SharedReadsStub({}, clock), clock=clock)
+    waiter = crowd_waiter(client, coordinator, clock)
+    coordinator.off('the lease of a shared read was held too long', keep_budget=True)
+    assert waiter.action(dict(id=5, status='in-progress'), clock.now + 90)['status'] == 'completed'
+    assert len(client.calls) == 2  # every 20 s, not every 5 s (6 times)
 
 
 def test_a_lone_fleet_wait_reads_the_list_itself_and_keeps_every_field(clock):
