@@ -107,9 +107,10 @@ class Coordinator:
             with self.gate.priority():
                 return compact(fetch())
 
-        def longer():  # a holder waiting out a 429 hold or its turn is not hung: wait until then, and a lease wait
+        def longer(progressed):  # not hung: a holder waiting out a 429 hold or its turn (wait until then, and a
+            # lease wait), or holders storing pages in turn, each newer than the last one's (a lease wait more)
             busy = self.gate.budget.busy_left() if self.gate.budget is not None else 0.0
-            return self._within(deadline, lease_wait + busy if busy > 0 else 0.0)
+            return self._within(deadline, lease_wait + busy if busy > 0 or progressed else 0.0)
         try:
             return self.reads.read(self.names.page(kind, number), fetch_for_all, max_age, not_before, max_wait,
                                    longer)

@@ -49,11 +49,14 @@ class SharedReads:
         """Shared: a result of ``fetch()`` sent at most ``max_age`` s ago and not before ``not_before``. Ages are
         on the monotonic clock, one for every process on this machine: a wall clock step (NTP, a resumed VM)
         would make old pages look new. A result stored later than now (a negative age) is stale. When the lease
-        is not had within ``max_wait``, ``longer()`` may say how much longer its holder can be waited for."""
+        is not had within ``max_wait``, ``longer(progressed)`` may say how much longer to wait for it: ``progressed``
+        says whether a page was stored meanwhile (holders came and went: many, not a hung one)."""
+        waiting_since = self._clock()
         fd = self.directory.open(name + '.lease')
         try:
             if not self.directory.lock(fd, max_wait, self._clock, self._sleep) and not (
-                    longer is not None and self.directory.lock(fd, longer(), self._clock, self._sleep)):
+                    longer is not None and self.directory.lock(
+                        fd, longer(self._stored_since(name, waiting_since)), self._clock, self._sleep)):
                 self.lease_timeouts += 1
                 raise LockTimeout(errno.EAGAIN, 'the lease of a shared read was held for more than %.1f s' % max_wait)
             stored = _load_result(self.directory, name + '.json')
@@ -69,6 +72,11 @@ class SharedReads:
             return Shared(value, now, answered, True)
         finally:
             os.close(fd)
+
+    def _stored_since(self, name, since):
+        """True if a page of ``name`` was answered and stored at ``since`` or later."""
+        stored = _load_result(self.directory, name + '.json')
+        return stored is not None and stored.get('answered', stored['at']) >= since
 
     def peek(self, name):
         """The last stored result of ``name``, however old, without the lease (it is replaced whole)."""

@@ -398,6 +398,35 @@ def test_a_lease_holder_waiting_for_its_turn_in_the_budget_is_waited_for_until_t
     assert coordinator.reads is None  # this holder never let go (a stopped process): then the task reads alone
 
 
+def test_a_lease_passed_from_holder_to_holder_is_waited_for_while_they_store_pages(shared_dir, clock):
+    # Bench scenario 8 (4 controllers, strict, at 5ff72d2): the last controller, alone and with its turns at once,
+    # still gave a lease up after 10 s ("held for more than 10.0 s"), and 17 reads of GET /v2/actions followed in
+    # 10 s. Forks whose pages must be newer than their own action's end each read one in turn; a waiter that
+    # loses the lock to them again and again is behind many holders, not a hung one: they keep storing pages.
+    from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import shared_reads
+    key = budget_key(URL, TOKEN)
+    directory = PrivateDirectory(shared_dir)
+    lease = directory.open(key + '.actions-p1.lease')
+    directory.lock(lease, 0)
+    started, held = clock.now, [lease]
+
+    def others_at_work(seconds):  # while we wait: a holder stores a page at 5 s and lets go at 15 s
+        clock.sleep(seconds)
+        if clock.now - started >= 5.0 and not os.path.exists(os.path.join(shared_dir, key + '.actions-p1.json')):
+            shared_reads._store_result(directory, key + '.actions-p1.json', dict(
+                at=clock.now, answered=clock.now, value={'actions': [{'id': 9, 'status': 'completed'}]}))
+        if clock.now - started >= 15.0 and held:
+            os.close(held.pop())
+    reads = SharedReads(shared_dir, clock=clock, sleep=others_at_work)
+    coordinator = Coordinator(NAMES, budget=budget(shared_dir, clock), reads=reads, clock=clock)
+    fetched = []
+    page = coordinator.page('actions', 1, lambda: fetched.append(1) or {'actions': []}, compact_actions_page, 20, 0,
+                            clock.now + 600)
+    assert fetched == [] and page.own is False and page.value['actions'][0]['id'] == 9  # the holder's page
+    assert coordinator.reads is not None  # still sharing
+    assert clock.now - started == pytest.approx(15.0, abs=0.2)
+
+
 def test_compacted_actions_page_keeps_ids_and_statuses_only():
     page = dict(actions=[dict(id=1, status='completed', type='power_off', resource_id=7, resource_type='droplet',
                               started_at='a', completed_at='b', region=dict(slug='nyc3', name='New York'),
