@@ -82,6 +82,14 @@ TOKEN_SHARE_GROWTH = 3
 # times (5 s rounds become 20 s: an action's end is noticed later, which costs time, not requests).
 TOKEN_SHARE_MAX_ROUND_STRETCH = 4.0
 
+# A single request's turn booked further ahead than this (beside other controllers, whose share of the minute sets
+# our spacing) is looked at again this often: when they leave room, the queue moves up instead of keeping the
+# places it was given while the token was busy.
+BOOKED_TURN_CHECK_SECONDS = 2.0
+# The queue is planned again when our spacing is below this part of the spacing it was planned with (small changes
+# of the allowance, which come with every answer, leave it be).
+BOOKED_TURN_REPLAN_BELOW = 0.9
+
 # -- the private directory's files ----------------------------------------------------------------------
 # Files untouched for this long belong to no running task: they are removed.
 STALE_SECONDS = 2 * 3600

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import itertools
 import math
 import os
 import time
@@ -18,13 +19,18 @@ from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.di
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import token_share
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination.names import Names
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
-    ACTIVE_SECONDS, BUDGET_PER_HOUR, BUDGET_PER_MINUTE, LOCK_MAX_WAIT, SHARED_READ_RESERVE)
+    ACTIVE_SECONDS, BOOKED_TURN_CHECK_SECONDS, BOOKED_TURN_REPLAN_BELOW, BUDGET_PER_HOUR, BUDGET_PER_MINUTE, LOCK_MAX_WAIT,
+    SHARED_READ_RESERVE)
 
 # Windows are counted in whole slots, one more than the window, so a slot never expires early.
 MINUTE_SLOTS = 61
 HOUR_SLOTS = 61
 # Linux's largest pid (pid_max is at most 2**22); a bigger one in a shared file is not one we wrote.
 PID_MAX = 4194304
+# Turns booked ahead, at most: more than a day's budget is not a queue we wrote.
+MAX_BOOKED = 10000
+# Each single turn booked ahead gets a ticket (pid, serial) so its process finds it in the queue again.
+_TICKETS = itertools.count(1)
 
 
 class RequestBudget:
@@ -53,44 +59,97 @@ class RequestBudget:
         self.round_stretch = 1.0  # token_share: beside other controllers, shared rounds this many times rarer
 
     def take(self, max_wait, priority=False):
-        """Wait for this request's turn; False (and no wait) if the turn would come after ``max_wait`` s."""
-        wait = self.reserve(max_wait, priority)
+        """Wait for this request's turn; False (and no wait) if the turn would come after ``max_wait`` s. Beside other
+        controllers a turn booked far ahead is looked at again every BOOKED_TURN_CHECK_SECONDS: it comes sooner if they
+        left room."""
+        wait, ticket = self._book(max_wait, priority)
         if wait is None:
             return False
-        if wait > 0:
-            self.waited += wait
-            self._sleep(wait)
+        while ticket is not None and wait > BOOKED_TURN_CHECK_SECONDS:
+            self._pause(BOOKED_TURN_CHECK_SECONDS)
+            try:
+                wait = self._booked_wait(ticket)
+            except (IOError, OSError):  # the budget failed (sharing goes off): this request keeps the turn it had
+                self._pause(wait - BOOKED_TURN_CHECK_SECONDS)
+                raise
+        self._pause(wait)
         return True
+
+    def _pause(self, seconds):
+        if seconds > 0:
+            self.waited += seconds
+            self._sleep(seconds)
 
     def reserve(self, max_wait, priority=False):
         """Seconds until this request's turn, counted as used then; None if later than ``max_wait``."""
+        return self._book(max_wait, priority)[0]
+
+    def _book(self, max_wait, priority):
+        """(seconds until this request's turn or None, as reserve; the ticket of a single turn booked ahead or None)."""
+        ticket = None
         with self.directory.locked(self.name, min(LOCK_MAX_WAIT, max_wait), self._clock, self._sleep) as fd:
             now = self._clock()
             state = _read_state(fd, now)
-            hold = state['hold_until'] if self.hold_view is None else self.hold_view.honoured(
-                state['hold_until'], state['hold_from'], now)
+            hold = self._hold(state, now)
             # Beside other controllers our allowance is less than the budget, shared reads included: a
             # round that went ahead under the whole budget took four controllers' rate over the API's minute.
             per_minute = self.token_share.allowance(state['share'], self.per_minute)
             if priority:
                 turn = self._earliest_turn(state, max(now, hold), per_minute, every_window=True)
             else:
-                singles = per_minute - min(SHARED_READ_RESERVE * per_minute // self.per_minute, per_minute // 2)
-                turn = self._earliest_turn(state, max(now, hold, state['last'] + self.token_share.spacing(
-                    per_minute, self.per_minute, singles)), singles)
+                singles, spacing = self._singles(per_minute)
+                turn = self._earliest_turn(state, max(now, hold, state['last'] + spacing), singles)
             self.round_stretch = self.token_share.round_stretch(state['share'])
             if turn - now > max_wait:
-                return None
-            second, minute = str(int(turn)), str(int(turn // 60))
-            state['sec'][second] = state['sec'].get(second, 0) + 1
-            state['min'][minute] = state['min'].get(minute, 0) + 1
+                return None, None
+            _count_turn(state, turn)
             if priority:  # a lease holder waits for this turn: its lease's waiters wait as long (busy_left)
                 state['shared_turn'] = max(state['shared_turn'], turn)
             else:
-                state['last'] = turn
+                state['last'], state['spacing'] = turn, spacing
+                if turn > now and spacing:  # beside other controllers: room they leave may bring it sooner
+                    ticket = [turn, os.getpid(), next(_TICKETS)]
+                    state['booked'].append(ticket)
+                else:
+                    state['came'] = max(state['came'], turn)
             state['pids'][str(os.getpid())] = now
             write_json(fd, state)
-        return turn - now
+        return turn - now, (None if ticket is None else ticket[1:])
+
+    def _booked_wait(self, ticket):
+        """Seconds until a single turn booked ahead comes, its queue planned again first if our spacing shrank since
+        (the other controllers left room): the turns move up in order, never later. 0.0 when it is gone."""
+        with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
+            now = self._clock()
+            state = _read_state(fd, now)
+            singles, spacing = self._singles(self.token_share.allowance(state['share'], self.per_minute))
+            if state['booked'] and spacing < state['spacing'] * BOOKED_TURN_REPLAN_BELOW:
+                self._replan(state, max(now, self._hold(state, now)), spacing, singles)
+                write_json(fd, state)
+            turns = [turn for turn, pid, serial in state['booked'] if [pid, serial] == ticket]
+        return max(0.0, turns[0] - now) if turns else 0.0
+
+    def _replan(self, state, start, spacing, singles):
+        """The booked turns again, in their order, at ``spacing`` from ``start``: each moves to the earliest second
+        with room in every minute around it, if that is sooner."""
+        previous = state['came']
+        for entry in sorted(state['booked']):
+            _count_turn(state, entry[0], -1)
+            entry[0] = min(entry[0], self._earliest_turn(state, max(start, previous + spacing), singles,
+                                                         every_window=True))
+            _count_turn(state, entry[0])
+            previous = entry[0]
+        state['booked'].sort()
+        state['last'], state['spacing'] = previous, spacing
+
+    def _hold(self, state, now):
+        return state['hold_until'] if self.hold_view is None else self.hold_view.honoured(
+            state['hold_until'], state['hold_from'], now)
+
+    def _singles(self, per_minute):
+        """(single requests a minute within ``per_minute``: less the shared reads' reserve; the seconds between two)."""
+        singles = per_minute - min(SHARED_READ_RESERVE * per_minute // self.per_minute, per_minute // 2)
+        return singles, self.token_share.spacing(per_minute, self.per_minute, singles)
 
     def others_active(self):
         """How many other live processes used this budget in the last ACTIVE_SECONDS (0: no crowd)."""
@@ -159,6 +218,14 @@ class RequestBudget:
         return turn  # pragma: no cover - each step passes one used slot, so it ends long before
 
 
+def _count_turn(state, turn, step=1):
+    """Counts one request at ``turn`` in the minute's and the hour's slots (``step`` -1: takes it back)."""
+    for slots, slot in ((state['sec'], str(int(turn))), (state['min'], str(int(turn // 60)))):
+        slots[slot] = slots.get(slot, 0) + step
+        if slots[slot] <= 0:
+            del slots[slot]
+
+
 def _last_full_window(slots, second, width, limit):
     """The last of the windows ending at ``second`` .. ``second + width - 1`` that is full, or None."""
     counts = dict((int(slot), count) for slot, count in slots.items())
@@ -195,12 +262,14 @@ def _read_state(fd, now):
 def _fresh_state(state, now):
     """The stored state with expired slots dropped; one written before a reboot starts afresh. Corrupt when a
     value is not one we write (Infinity, NaN, a huge number, a pid out of range, garbage)."""
-    empty = dict(sec={}, min={}, last=0.0, hold_until=0.0, hold_from=0.0, shared_turn=0.0, pids={},
-                 share=token_share.empty())
+    empty = dict(sec={}, min={}, last=0.0, came=0.0, spacing=0.0, booked=[], hold_until=0.0, hold_from=0.0,
+                 shared_turn=0.0, pids={}, share=token_share.empty())
     try:
         fresh = dict(sec=dict((k, _count(v)) for k, v in state.get('sec', {}).items()),
                      min=dict((k, _count(v)) for k, v in state.get('min', {}).items()),
-                     last=_finite(state.get('last', 0.0)), hold_until=_finite(state.get('hold_until', 0.0)),
+                     last=_finite(state.get('last', 0.0)), came=_finite(state.get('came', 0.0)),
+                     spacing=_finite(state.get('spacing', 0.0)), booked=_booked(state.get('booked', [])),
+                     hold_until=_finite(state.get('hold_until', 0.0)),
                      hold_from=_finite(state.get('hold_from', 0.0)), shared_turn=_finite(state.get('shared_turn', 0.0)),
                      pids=dict((str(_pid(k)), _finite(v)) for k, v in state.get('pids', {}).items()),
                      share=token_share.validated(state.get('share', {}), now))
@@ -210,10 +279,20 @@ def _fresh_state(state, now):
         raise Corrupt(errno.EINVAL, 'the shared budget file holds a value we never write: %s' % error)
     if max(fresh['last'], fresh['hold_until'], fresh['shared_turn']) > now + 3600:  # before a reboot reset the clock
         fresh = empty
+    # A booked turn that came is no longer ahead: the last of them is where a queue planned again starts.
+    fresh['came'] = max([fresh['came']] + [turn for turn, pid, serial in fresh['booked'] if turn <= now])
+    fresh['booked'] = [entry for entry in fresh['booked'] if entry[0] > now]
     fresh['sec'] = dict((k, v) for k, v in fresh['sec'].items() if int(k) > int(now) - MINUTE_SLOTS)
     fresh['min'] = dict((k, v) for k, v in fresh['min'].items() if int(k) > int(now // 60) - HOUR_SLOTS)
     fresh['pids'] = dict((k, v) for k, v in fresh['pids'].items() if v > now - ACTIVE_SECONDS)
     return fresh
+
+
+def _booked(entries):
+    """The queue of single turns booked ahead, as we write it: [[turn, pid, serial], ...]."""
+    if not isinstance(entries, list) or len(entries) > MAX_BOOKED:
+        raise ValueError('%r is not a queue we write' % (entries,))
+    return [[_finite(turn), _pid(pid), _count(serial)] for turn, pid, serial in entries]
 
 
 def _finite(value):

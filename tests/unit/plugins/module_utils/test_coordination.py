@@ -198,6 +198,7 @@ def test_a_429_holds_every_process_off_for_its_retry_after(shared_dir, clock):
 
 @pytest.mark.parametrize('content', [
     '{"sec": {"x": ', '{"sec": {"1700000000": Infinity}}', '{"sec": {"1700000000": 1e400}}', '{"last": NaN}', '{"shared_turn": Infinity}',
+    '{"booked": [[Infinity, 1, 1]]}', '{"booked": [[1700000001, 99999999999, 1]]}', '{"booked": "garbage"}', '{"came": NaN}',
     '{"pids": {"99999999999999999999": 1700000000.0}}', '{"pids": {"-1": 1}}', '[1, 2]', '{"sec": "garbage"}',
     '{"share": {"answered": -1}}', '{"share": {"seen": {"1700000000": [Infinity, 0]}}}', '{"share": "garbage"}',
     '{"share": {"seen": {"1700000000": [4000, 99]}, "answered": 3}}'])
@@ -219,7 +220,8 @@ def test_budget_file_holds_counts_only(shared_dir, clock):
     shared.take(1)
     shared.hold_off(1)
     with open(shared.path) as handle:
-        assert set(json.load(handle)) == {'sec', 'min', 'last', 'hold_until', 'hold_from', 'shared_turn', 'pids', 'share'}
+        assert set(json.load(handle)) == {'sec', 'min', 'last', 'came', 'spacing', 'booked', 'hold_until', 'hold_from',
+                                          'shared_turn', 'pids', 'share'}
 
 
 # -- other controllers on the token (token_share): the hook ------------------------------------------------
@@ -239,11 +241,7 @@ def test_every_answer_but_a_429_is_a_sample_in_the_budget_file_for_all_our_forks
 
 def test_another_controllers_requests_seen_in_the_fall_slow_our_turns(shared_dir, clock):
     alone, beside = budget(shared_dir, clock), budget(private_directory(shared_dir + '-2')[0], clock)
-    remaining = 5000
-    for unused in range(20):  # each second one answer of ours, while another controller sends 9
-        remaining -= 10
-        beside.answered(remaining)
-        clock.now += 1
+    _busy_token(beside, clock)
     waits = [beside.reserve(1000) for unused in range(30)]
     assert waits[0] == 0.0 and waits[-1] > 20.0  # spread out over our share, not a burst of 30
     assert waits == sorted(waits)
@@ -261,16 +259,95 @@ def test_beside_other_controllers_shared_reads_stay_within_our_allowance_too(sha
     # Scenario 8 (4 controllers, strict limiter, at 3814705): shared reads went ahead under the whole budget, and
     # four allowances plus four controllers' rounds went over the API's minute: 72 x 429.
     beside = budget(private_directory(shared_dir + '-2')[0], clock)
-    remaining = 5000
-    for unused in range(20):  # each second one answer of ours, while other controllers send 9
-        remaining -= 10
-        beside.answered(remaining)
-        clock.now += 1
+    _busy_token(beside, clock)
     allowance = beside.token_share.allowance(_stored_share(beside), beside.per_minute)
     assert allowance < beside.per_minute // 2
     waits = [beside.reserve(1000, priority=True) for unused in range(allowance + 1)]
     assert waits[-1] > 30.0  # the reads past our allowance wait for the minute, as single requests would
     assert sum(1 for wait in waits if wait < 1.0) <= allowance
+
+
+def test_a_turn_booked_while_the_token_was_busy_comes_sooner_once_the_others_leave_room(shared_dir, clock):
+    # Scenario 8 (4 controllers, 5ff72d2): a controller whose share started small booked its forks' turns one every
+    # 2.3 s, up to two minutes ahead; the others finished and the token's minute emptied, yet the turns kept
+    # their places: the run took 160 to 183 s where one controller takes 105 s.
+    beside = budget(private_directory(shared_dir + '-2')[0], clock)
+    remaining = [_busy_token(beside, clock)]
+
+    def our_answer():
+        remaining[0] -= 1
+        beside.answered(remaining[0])
+
+    booked = [beside.reserve(1000) for unused in range(60)]  # our other forks book their turns at our small allowance
+    assert booked[-1] > 120.0
+    fork = budget(beside.directory, clock)  # the last in the queue
+
+    def others_quiet(seconds):  # the others are done: only our answers, one a second, while the fork waits
+        for unused in range(int(seconds)):
+            clock.now += 1
+            our_answer()
+        clock.now += seconds - int(seconds)
+
+    fork._sleep = others_quiet
+    started = clock.now
+    assert fork.take(1000)
+    # Their requests leave the token's minute 60 s on: the rest of the queue goes as the whole budget allows.
+    assert clock.now - started < 75.0 < booked[-1]
+
+
+def test_a_budget_file_damaged_while_a_fork_waits_for_its_booked_turn_costs_it_none_of_its_wait(shared_dir, clock):
+    beside = budget(private_directory(shared_dir + '-2')[0], clock)
+    _busy_token(beside, clock)
+    booked = [beside.reserve(1000) for unused in range(30)]
+    fork = budget(beside.directory, clock)
+
+    def damaged(seconds):
+        with open(fork.path, 'w') as handle:
+            handle.write('{"booked": "garbage"}')
+        clock.sleep(seconds)
+
+    fork._sleep = damaged
+    started = clock.now
+    with pytest.raises(OSError):  # the gate turns sharing off (test_a_damaged_budget_file_turns_sharing_off...)
+        fork.take(1000)
+    assert clock.now - started > booked[-1]
+
+
+def test_a_queue_planned_again_keeps_its_order_and_the_minute_limit_and_no_turn_goes_later(shared_dir, clock):
+    beside = budget(private_directory(shared_dir + '-2')[0], clock)
+    remaining = _busy_token(beside, clock)
+    for unused in range(80):
+        beside.reserve(1000)
+    before = _stored_state(beside)['booked']
+    for unused in range(45):  # the others send less: our spacing shrinks, the minute is not empty yet
+        remaining -= 2
+        beside.answered(remaining)
+        clock.now += 1
+    ticket = before[-1][1:]
+    beside._booked_wait(ticket)
+    state = _stored_state(beside)
+    after = dict((tuple(entry[1:]), entry[0]) for entry in state['booked'])
+    before = [entry for entry in before if tuple(entry[1:]) in after]  # the rest came while the others slowed
+    assert len(before) > 20 and [tuple(entry[1:]) for entry in state['booked']] == [tuple(entry[1:]) for entry in before]
+    assert all(after[tuple(entry[1:])] <= entry[0] for entry in before)
+    assert sum(after[tuple(entry[1:])] < entry[0] - 1.0 for entry in before) > 10  # the queue moved up
+    singles = beside.per_minute - timing.SHARED_READ_RESERVE
+    seconds = dict((int(second), count) for second, count in state['sec'].items())
+    assert max(sum(seconds.get(end - back, 0) for back in range(61)) for end in seconds) <= singles
+
+
+def _stored_state(shared):
+    with open(shared.path) as handle:
+        return json.load(handle)
+
+
+def _busy_token(beside, clock, remaining=5000):
+    """20 s of samples: each second one answer of ours, while other controllers send 9. Returns the last remaining."""
+    for unused in range(20):
+        remaining -= 10
+        beside.answered(remaining)
+        clock.now += 1
+    return remaining
 
 
 def _stored_share(shared):
