@@ -77,6 +77,13 @@ TOKEN_SHARE_MARGIN = 20
 # equal steps up and proportional steps down make unequal shares even out, at the cost of this much over
 # the budget for each controller at most (four: 12 of the 20 of headroom).
 TOKEN_SHARE_GROWTH = 3
+# A controller whose turns are queued grows its allowance by this much a minute, every second, while the token's
+# minute has room: split by who sends now, one held back sends little and would stay held back while another keeps
+# room it does not use. Equal steps up (and the split's proportional steps down) even the shares out; four
+# controllers stepping up together for the two seconds their answers take to show add 16 at most.
+TOKEN_SHARE_STEP = 2
+# A grant not stepped for longer than this (nothing queued meanwhile) starts again from the split.
+TOKEN_SHARE_STEP_GAP = 5
 # Beside other controllers a controller's shared rounds are read as many times more rarely as the token's rate is
 # over its own (n controllers, n times), so the token pays for about one controller's rounds; at most this many
 # times (5 s rounds become 20 s: an action's end is noticed later, which costs time, not requests).

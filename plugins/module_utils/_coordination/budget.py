@@ -93,7 +93,7 @@ class RequestBudget:
             hold = self._hold(state, now)
             # Beside other controllers our allowance is less than the budget, shared reads included: a
             # round that went ahead under the whole budget took four controllers' rate over the API's minute.
-            per_minute = self.token_share.allowance(state['share'], self.per_minute)
+            per_minute = self.token_share.allowance(state['share'], self.per_minute, queued=bool(state['booked']))
             if priority:
                 turn = self._earliest_turn(state, max(now, hold), per_minute, every_window=True)
             else:
@@ -122,10 +122,10 @@ class RequestBudget:
         with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
             now = self._clock()
             state = _read_state(fd, now)
-            singles, spacing = self._singles(self.token_share.allowance(state['share'], self.per_minute))
+            singles, spacing = self._singles(self.token_share.allowance(state['share'], self.per_minute, queued=True))
             if state['booked'] and spacing < state['spacing'] * BOOKED_TURN_REPLAN_BELOW:
                 self._replan(state, max(now, self._hold(state, now)), spacing, singles)
-                write_json(fd, state)
+            write_json(fd, state)  # the grant grown (token_share), and the queue if planned again
             turns = [turn for turn, pid, serial in state['booked'] if [pid, serial] == ticket]
         return max(0.0, turns[0] - now) if turns else 0.0
 

@@ -11,7 +11,9 @@ budget file counts our answers), so the rest of the fall is the other controller
 the last minute are then taken off the minute's budget, and the room left is split with them: counts,
 not rates, since the allowance caps the requests in our own minute (a rate scaled up from a controller's
 first seconds let it send more than its minute held room for); split by who sends now (the last
-TOKEN_SHARE_RECENT seconds), so a controller whose work is done leaves its part of the room at once.
+TOKEN_SHARE_RECENT seconds), so a controller whose work is done leaves its part of the room at once. Who sends now
+is also who was let send: a controller held back sends little, so while its requests are queued and the minute has
+room its allowance grows beyond that split, a step a second (equal steps up, proportional steps down).
 
 Samples, one per second of the monotonic clock, kept in the budget's state (every fork reports its
 answers there): the lowest ``ratelimit-remaining`` seen in that second, and how many of our answers
@@ -38,7 +40,7 @@ import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
     API_REQUESTS_PER_HOUR, TOKEN_SHARE_GROWTH, TOKEN_SHARE_MARGIN, TOKEN_SHARE_MAX_ROUND_STRETCH, TOKEN_SHARE_MIN_SHARE,
-    TOKEN_SHARE_MIN_SPAN, TOKEN_SHARE_NOISE, TOKEN_SHARE_RECENT, TOKEN_SHARE_WINDOW)
+    TOKEN_SHARE_MIN_SPAN, TOKEN_SHARE_NOISE, TOKEN_SHARE_RECENT, TOKEN_SHARE_STEP, TOKEN_SHARE_STEP_GAP, TOKEN_SHARE_WINDOW)
 
 # ratelimit-remaining is at most the hourly limit; a larger value is not one the API sends.
 MAX_REMAINING = 10 ** 9
@@ -59,8 +61,12 @@ def validated(state, now):
         low, ours = sample
         seen[str(_whole(int(second) if second.isdigit() else second, 2 ** 53))] = [
             _whole(low, MAX_REMAINING), _whole(ours, answered + 1)]
-    return dict(answered=answered,
-                seen=dict((k, v) for k, v in seen.items() if int(now) - TOKEN_SHARE_WINDOW < int(k) <= now))
+    fresh = dict(answered=answered,
+                 seen=dict((k, v) for k, v in seen.items() if int(now) - TOKEN_SHARE_WINDOW < int(k) <= now))
+    if 'grant' in state:
+        grant, stepped = state['grant']
+        fresh['grant'] = [_whole(grant, MAX_REMAINING), _whole(stepped, 2 ** 53)]
+    return fresh
 
 
 def _whole(value, limit):
@@ -119,20 +125,35 @@ class TokenShare:
         return sorted((int(second), low, ours) for second, (low, ours) in state['seen'].items()
                       if int(second) > int(self._clock()) - seconds)
 
-    def allowance(self, state, per_minute):
+    def allowance(self, state, per_minute, queued=False):
         """Our per-minute allowance: our requests in the token's minute, and a part of the room left in it (or of the
         excess) as large as our part of the token's requests of the last few seconds (recent_share): every
         controller grows into the room at once, so each taking all of it would overshoot n times. Never below
-        TOKEN_SHARE_MIN_SHARE of ``per_minute``."""
+        TOKEN_SHARE_MIN_SHARE of ``per_minute``. While our turns are ``queued`` and the minute has room, it grows
+        beyond that split by TOKEN_SHARE_STEP a second (kept in ``state['grant']``), never beyond the room."""
         estimate = self.minute(state)
         if estimate is None or not estimate[0]:
+            state.pop('grant', None)
             return per_minute
         others, ours = estimate
         share = self.recent_share(state)
         share = max(TOKEN_SHARE_MIN_SHARE, ours / (ours + others) if share is None else share)
         room = per_minute - TOKEN_SHARE_MARGIN - others - ours
         floor = max(1, int(per_minute * TOKEN_SHARE_MIN_SHARE))
-        return int(max(floor, min(per_minute, ours + room * share + TOKEN_SHARE_GROWTH)))
+        split = int(max(floor, min(per_minute, ours + room * share + TOKEN_SHARE_GROWTH)))
+        return self._grown(state, split, min(per_minute, ours + room + TOKEN_SHARE_GROWTH) if queued else None)
+
+    def _grown(self, state, split, most):
+        """The split, or (``most`` not None: our turns are queued) the grant grown since its last step, up to ``most``.
+        A grant not stepped in the last few seconds starts again from the split."""
+        second = int(self._clock())
+        grant, stepped = state.get('grant', (split, second))
+        if most is None or most <= split or not 0 <= second - stepped <= TOKEN_SHARE_STEP_GAP:
+            state['grant'] = [split, second]
+            return split
+        grant = int(min(most, max(grant, split) + TOKEN_SHARE_STEP * (second - stepped)))
+        state['grant'] = [grant, second]
+        return grant
 
     def round_stretch(self, state):
         """How many times rarer our shared rounds (the waiting forks' polls) are beside other controllers: the

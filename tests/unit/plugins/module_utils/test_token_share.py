@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import token_share
 from ansible_collections.oceanops.droplets.plugins.module_utils.timing import (
-    API_REQUESTS_PER_MINUTE, BUDGET_PER_MINUTE, TOKEN_SHARE_MIN_SHARE)
+    API_REQUESTS_PER_MINUTE, BUDGET_PER_MINUTE, TOKEN_SHARE_MIN_SHARE, TOKEN_SHARE_STEP)
 from ansible_collections.oceanops.droplets.tests.unit.plugins.module_utils.fakes import FakeClock
 
 FLOOR = int(BUDGET_PER_MINUTE * TOKEN_SHARE_MIN_SHARE)
@@ -97,6 +97,37 @@ def test_a_controller_whose_others_went_quiet_takes_the_room_they_left_within_se
     assert share.allowance(state, BUDGET_PER_MINUTE) >= ours + room
 
 
+def test_a_controller_held_back_with_turns_queued_grows_into_room_the_others_leave_unused(clock):
+    """Scenario 8 (df16162): the controller that started first kept 0.66 of the room by its part of the last 15 s
+    and used half of it, while the three others, their forks queued, were held at 28 to 49 a minute: split by who
+    sends now, a controller held back sends little and so stays held back. With turns queued and room in the
+    token's minute, our allowance grows a step every second, beyond our split, never beyond the room."""
+    share, state, token = token_share.TokenShare(clock), token_share.empty(), [0]
+    feed(share, state, clock, token, 1, 2, 20)
+    split = share.allowance(state, BUDGET_PER_MINUTE)
+    grown = []
+    for unused in range(20):
+        feed(share, state, clock, token, 1, 2, 1)
+        grown.append(share.allowance(state, BUDGET_PER_MINUTE, queued=True))
+    others, ours = share.minute(state)
+    room = BUDGET_PER_MINUTE - 20 - others - ours
+    assert grown == sorted(grown) and grown[-1] >= split + 20 * TOKEN_SHARE_STEP
+    assert grown[-1] <= ours + room + 3
+    assert share.allowance(state, BUDGET_PER_MINUTE) < grown[-1]  # nothing queued: our split, as before
+
+
+def test_a_grown_allowance_falls_back_to_the_split_when_the_tokens_minute_has_no_room(clock):
+    share, state, token = token_share.TokenShare(clock), token_share.empty(), [0]
+    feed(share, state, clock, token, 1, 2, 20)
+    for unused in range(20):
+        feed(share, state, clock, token, 1, 2, 1)
+        share.allowance(state, BUDGET_PER_MINUTE, queued=True)
+    feed(share, state, clock, token, 1, 5, 30)  # the others now take more than the room
+    others, ours = share.minute(state)
+    assert BUDGET_PER_MINUTE - 20 - others - ours < 0
+    assert share.allowance(state, BUDGET_PER_MINUTE, queued=True) == share.allowance(state, BUDGET_PER_MINUTE)
+
+
 def test_beside_others_our_shared_rounds_are_rarer_by_the_tokens_rate_over_ours(clock):
     share, state, token = token_share.TokenShare(clock), token_share.empty(), [0]
     assert share.round_stretch(state) == 1.0
@@ -179,7 +210,8 @@ def test_stored_samples_from_after_now_are_dropped_a_reboot_reset_the_clock():
 # -- several controllers at once: a model of the API's minute and each controller's budget ---------------
 def controllers_on_one_token(wants, starts, seconds=300, strict=True, step=0.1):
     """Controllers (wanting ``wants[i]`` requests a second from ``starts[i]``) each gated as RequestBudget gates
-    its forks: a sliding minute of its own under its allowance, single requests spaced as the share says, a
+    its forks: a sliding minute of its own under its allowance (grown while requests wait), single requests spaced
+    as the share says, a
     shared read every 5 s (stretched as the share says) under its whole allowance; the
     API counts the token's minute (and, ``strict``, a refused request too). Each controller learns only from
     its own answers, read half a second late at most, in any order. Returns (admitted, refused, admitted in the
@@ -206,7 +238,7 @@ def controllers_on_one_token(wants, starts, seconds=300, strict=True, step=0.1):
             credit[index] = min(credit[index] + wants[index] * step, 50)
             while own[index] and own[index][0] <= now - 61:
                 own[index].popleft()
-            allowance = shares[index].allowance(states[index], BUDGET_PER_MINUTE)
+            allowance = shares[index].allowance(states[index], BUDGET_PER_MINUTE, queued=credit[index] >= 1)
             singles = allowance - 20 * allowance // BUDGET_PER_MINUTE
             spacing = shares[index].spacing(allowance, BUDGET_PER_MINUTE, singles)
             rounds[index] -= step
