@@ -198,7 +198,8 @@ def test_a_429_holds_every_process_off_for_its_retry_after(shared_dir, clock):
 
 @pytest.mark.parametrize('content', [
     '{"sec": {"x": ', '{"sec": {"1700000000": Infinity}}', '{"sec": {"1700000000": 1e400}}', '{"last": NaN}', '{"shared_turn": Infinity}',
-    '{"share": {"grant": [1e400, 1]}}', '{"share": {"grant": "x"}}', '{"booked": [[Infinity, 1, 1]]}', '{"booked": [[1700000001, 99999999999, 1]]}', '{"booked": "garbage"}', '{"came": NaN}',
+    '{"share": {"grant": [1e400, 1]}}', '{"share": {"grant": "x"}}', '{"booked": [[Infinity, 1, 1]]}',
+    '{"booked": [[1700000001, 99999999999, 1]]}', '{"booked": "garbage"}', '{"came": NaN}',
     '{"pids": {"99999999999999999999": 1700000000.0}}', '{"pids": {"-1": 1}}', '[1, 2]', '{"sec": "garbage"}',
     '{"share": {"answered": -1}}', '{"share": {"seen": {"1700000000": [Infinity, 0]}}}', '{"share": "garbage"}',
     '{"share": {"seen": {"1700000000": [4000, 99]}, "answered": 3}}'])
