@@ -65,12 +65,13 @@ class RequestBudget:
         wait, ticket = self._book(max_wait, priority)
         if wait is None:
             return False
+        turn = self._clock() + wait
         while ticket is not None and wait > BOOKED_TURN_CHECK_SECONDS:
             self._pause(BOOKED_TURN_CHECK_SECONDS)
             try:
                 wait = self._booked_wait(ticket)
-            except (IOError, OSError):  # the budget failed (sharing goes off): this request keeps the turn it had
-                self._pause(wait - BOOKED_TURN_CHECK_SECONDS)
+            except (IOError, OSError):  # the budget failed (sharing goes off): this request keeps the turn it had,
+                self._pause(turn - self._clock())  # less the time the failed lock took
                 raise
         self._pause(wait)
         return True
