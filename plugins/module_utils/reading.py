@@ -145,9 +145,9 @@ class CrowdReads(OwnReads):
 
     def shared_droplet(self, droplet_id, max_age, not_before, deadline, kind):
         """The Droplet from the shared pages of set ``kind`` (names.PAGE_KINDS), a Read with the page's times,
-        marked ``shared`` (a plan from it is confirmed); None when they do not list it, or the account has too
-        many pages. The page that listed it last is read first, so a fork whose Droplet is on page 4 does not
-        make pages 1 to 3 fresh for nothing."""
+        marked ``shared`` (a plan from it is confirmed) unless this task read that page itself; None when they do
+        not list it, or the account has too many pages. The page that listed it last is read first, so a fork
+        whose Droplet is on page 4 does not make pages 1 to 3 fresh for nothing."""
         coordinator, pages = self.coordinator, list(range(1, SHARED_DROPLET_PAGES + 1))
         last_seen = coordinator.page_listing(kind, pages, lambda data: _listed(data, droplet_id))
         for number in ([last_seen] if last_seen else []) + [n for n in pages if n != last_seen]:
@@ -155,8 +155,8 @@ class CrowdReads(OwnReads):
                                       compact_droplets_page, max_age, not_before, deadline)
             data = shared.value
             found = _listed(data, droplet_id)
-            if found is not None:
-                return Read(found, data.get('server_time'), shared.sent_at, shared.answered_at, True)
+            if found is not None:  # a page this task read itself just now is as new as its own GET of the Droplet
+                return Read(found, data.get('server_time'), shared.sent_at, shared.answered_at, not shared.own)
             total = (data.get('meta') or {}).get('total') or 0
             if total > SHARED_DROPLET_PAGES * MAX_PAGE_SIZE:
                 break

@@ -139,8 +139,9 @@ def plan_read(server_time, answered_at=None):
 class CrowdCoordinator:
     """What the crowd's reading strategy (reading.CrowdReads) uses of the coordinator: shared pages given."""
 
-    def __init__(self, page, droplet_pages=None, answered=1000.0, predates=False):
+    def __init__(self, page, droplet_pages=None, answered=1000.0, predates=False, own_pages=()):
         self.page_given = page
+        self.own_pages = set(own_pages)  # pages of GET /v2/droplets this process reads itself now (none stored)
         self.predates = predates  # a shared page may not show one of our own earlier actions
         self.droplet_pages = droplet_pages or {}  # page number -> a shared page of GET /v2/droplets
         self.answered = answered
@@ -173,6 +174,8 @@ class CrowdCoordinator:
             self.droplet_pages_read.append((number, max_age))
             self.kinds.append(kind)
             value = self.droplet_pages.get(number) or fetch()
+            if number in self.own_pages:
+                return Shared(value, self.answered - 0.1, self.answered, True)
         return Shared(value, self.answered - 0.1, self.answered, False)
 
     def page_listing(self, kind, numbers, lists):

@@ -227,6 +227,14 @@ def test_in_a_crowd_the_plan_comes_from_the_shared_droplet_list_with_the_time_of
     assert client.crowd.kinds == ['plan-droplets']
 
 
+def test_a_page_of_the_list_the_task_read_itself_is_its_own_read_not_a_shared_one():
+    client = FakeClient()
+    client.crowd = CrowdCoordinator(None, {1: droplets_page(100, 101)}, answered=1234.5, own_pages={1})
+    read = plan_from(client)
+    assert read.value['id'] == 101 and read.server_time == 1795600800.0 and read.answered_at == 1234.5
+    assert not read.shared and client.calls == []
+
+
 def test_the_shared_list_is_read_first_at_the_page_that_listed_the_droplet_last():
     client = FakeClient()
     pages = {1: droplets_page(1, links=dict(pages=dict(next='yes'))), 2: droplets_page(2, links=dict(pages=dict(next='yes'))),

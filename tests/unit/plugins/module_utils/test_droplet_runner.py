@@ -182,6 +182,16 @@ def test_in_a_crowd_nothing_to_do_by_the_shared_page_costs_one_read_of_its_own_a
     assert result['changed'] is False and api.calls == [('GET', DROPLET, None)]
 
 
+def test_in_a_crowd_nothing_to_do_by_a_page_the_task_read_itself_needs_no_second_read():
+    # No fresh page was stored: this task read page 1 of GET /v2/droplets itself, just now. That is as new as
+    # its own GET of the Droplet would be, so it is the no-op's one request (a crowd's no-op play: 1 a host).
+    api = crowd_api([], status='off', now='off')
+    api.crowd.own_pages = {1}
+    result = run(api, droplet_id=101, type='power_off')
+    assert result['changed'] is False and api.calls == [] and api.posts == []
+    assert result['droplet']['status'] == 'off'
+
+
 def test_in_a_crowd_nothing_to_do_by_the_shared_page_is_not_trusted_without_an_action_to_show_the_change():
     # A guest shutdown (or a status that lagged) leaves no action: only the Droplet's own read shows it.
     api = crowd_api([], status='off', now='active')
