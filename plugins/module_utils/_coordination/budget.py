@@ -91,6 +91,7 @@ class RequestBudget:
         with self.directory.locked(self.name, min(LOCK_MAX_WAIT, max_wait), self._clock, self._sleep) as fd:
             now = self._clock()
             state = _read_state(fd, now)
+            _drop_ended(state)
             hold = self._hold(state, now)
             # Beside other controllers our allowance is less than the budget, shared reads included: a
             # round that went ahead under the whole budget took four controllers' rate over the API's minute.
@@ -123,6 +124,7 @@ class RequestBudget:
         with self.directory.locked(self.name, clock=self._clock, sleep=self._sleep) as fd:
             now = self._clock()
             state = _read_state(fd, now)
+            _drop_ended(state)
             singles, spacing = self._singles(self.token_share.allowance(state['share'], self.per_minute, queued=True))
             if state['booked'] and spacing < state['spacing'] * BOOKED_TURN_REPLAN_BELOW:
                 self._replan(state, max(now, self._hold(state, now)), spacing, singles)
@@ -225,6 +227,17 @@ def _count_turn(state, turn, step=1):
         slots[slot] = slots.get(slot, 0) + step
         if slots[slot] <= 0:
             del slots[slot]
+
+
+def _drop_ended(state):
+    """Takes back the turns booked ahead by processes that have ended (a play stopped, a fork killed at its
+    timeout): nobody will send them, and the next ones queue from the last turn still to come."""
+    ended = [entry for entry in state['booked'] if not _alive(entry[1])]
+    for entry in ended:
+        _count_turn(state, entry[0], -1)
+        state['booked'].remove(entry)
+    if ended:
+        state['last'] = max([state['came']] + [turn for turn, pid, serial in state['booked']])
 
 
 def _last_full_window(slots, second, width, limit):

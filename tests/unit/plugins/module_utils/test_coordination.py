@@ -337,6 +337,30 @@ def test_a_queue_planned_again_keeps_its_order_and_the_minute_limit_and_no_turn_
     assert max(sum(seconds.get(end - back, 0) for back in range(61)) for end in seconds) <= singles
 
 
+def test_turns_booked_by_processes_that_ended_are_taken_back(shared_dir, clock):
+    # A play stopped with Ctrl-C (or forks killed at their task's timeout) beside other controllers: the turns its
+    # forks had booked ahead kept their places until they passed, and the next play's forks queued behind them.
+    beside = budget(private_directory(shared_dir + '-2')[0], clock)
+    _busy_token(beside, clock)
+    booked = [beside.reserve(1000) for unused in range(30)]
+    assert booked[-1] > 40.0
+    ended = _ended_pid()
+    state = _stored_state(beside)
+    state['booked'] = [[turn, ended, serial] for turn, pid, serial in state['booked']]
+    with open(beside.path, 'w') as handle:
+        json.dump(state, handle)
+    assert beside.reserve(1000) == pytest.approx(booked[1])  # the next play's first turn: as if nothing were queued
+    assert all(pid != ended for turn, pid, serial in _stored_state(beside)['booked'])
+
+
+def _ended_pid():
+    """The pid of a child process that has ended (and been reaped): no process has it."""
+    child = multiprocessing.get_context('fork').Process(target=os._exit, args=(0,))
+    child.start()
+    child.join()
+    return child.pid
+
+
 def _stored_state(shared):
     with open(shared.path) as handle:
         return json.load(handle)
