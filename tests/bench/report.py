@@ -195,19 +195,30 @@ CONTROLLERS_COMMAND = 'BENCH_ONLY=s8 make bench'
 
 
 def controllers_table(runs):
-    rows = ['| run | limiter | requests | x one controller | 429s | refused | failed hosts | wall s | by endpoint |',
-            '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
+    rows = ['| run | limiter | requests | x one controller | 429s | refused | failed hosts | wall s | budget lock held | '
+            'by endpoint |', '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
     alone = targets.one_controller_runs(runs)
     for run in runs:
         if run.get('not_run'):
-            rows.append('| %s | %s | not run: %s | | | | | | |' % (run['name'], run['limiter'], run['not_run']))
+            rows.append('| %s | %s | not run: %s | | | | | | | |' % (run['name'], run['limiter'], run['not_run']))
             continue
         one = alone.get((run['limiter'], run.get('passed', 1)))
         factor = '-' if one is None else '%.2f' % (run['requests'] / float(max(1, one['requests'])))
-        rows.append('| %s | %s | %d | %s | %d | %.1f %% | %d of %d | %.1f | %s |' % (
+        rows.append('| %s | %s | %d | %s | %d | %.1f %% | %d of %d | %.1f | %s | %s |' % (
             run['name'], run['limiter'], run['requests'], factor, run['http_429'],
-            100.0 * run['http_429'] / max(1, run['requests']), run['failed'], run['hosts'], run['wall'], endpoints(run)))
+            100.0 * run['http_429'] / max(1, run['requests']), run['failed'], run['hosts'], run['wall'],
+            lock_held(run.get('budget_lock')), endpoints(run)))
     return rows
+
+
+def lock_held(probed):
+    """The budget lock probe (lock_probe.py): the share of probes that found a controller's lock held, and how
+    long those waited for it (median / max ms); '-' for a run from before the probe."""
+    if not probed or not probed.get('probes'):
+        return '-'
+    if not probed.get('max_ms'):
+        return '0 of %d' % probed['probes']
+    return '%.1f %% (%.0f / %.0f ms)' % (100 * probed['busy'], probed['median_ms'], probed['max_ms'])
 
 
 def controllers_section(results, before=None):
@@ -216,7 +227,10 @@ def controllers_section(results, before=None):
         results, 8, CONTROLLERS_MARKS, 'Several controllers on one token (scenario 8)',
         'One `droplet_action` power_off with wait per host (T = %g s), 200 hosts split among 1, 2 or 4 '
         '`ansible-playbook` processes started together (AWX job slices or execution nodes), forks 50 each, each '
-        'its own `OCEANOPS_SHARED_DIR`: they share only the token and the simulator.', '`%s`' % CONTROLLERS_COMMAND)
+        'its own `OCEANOPS_SHARED_DIR`: they share only the token and the simulator. **budget lock held**: how '
+        'often a probe found a controller\'s budget lock taken (each budget file tried every 0.2 s, '
+        '`tests/bench/lock_probe.py`), and how long those probes waited for it (median / max).',
+        '`%s`' % CONTROLLERS_COMMAND)
     if not runs:
         return []
     lines += controllers_table(runs)

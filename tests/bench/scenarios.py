@@ -10,6 +10,7 @@ import time
 import urllib.request
 
 import analysis
+from lock_probe import LockProbe
 from sim import Simulator, limiter_modes
 from targets import late_target
 
@@ -317,7 +318,13 @@ class Bench:
                             rc=max(o['rc'] for o in outcomes), output=outcomes[0]['output'],
                             results=[result for o in outcomes for result in o['results']],
                             per_controller=[dict(wall=o['wall'], rc=o['rc'], hosts=len(o['results'])) for o in outcomes])
-            record = self.measure(sim, self.fleet_seconds, run_all)
+            probe = LockProbe(os.path.join(self.ansible.work, 'shared', '*', '*.budget'))
+            probe.start()
+            try:
+                record = self.measure(sim, self.fleet_seconds, run_all)
+            finally:
+                record_lock = probe.stop()
+            record['budget_lock'] = record_lock
             entries = sim.log_since(0)
             record['timeline'] = timeline(entries)
             with open(log, 'w') as handle:  # every request, for a closer look (not in the report)
