@@ -146,21 +146,24 @@ class CrowdReads(OwnReads):
     def shared_droplet(self, droplet_id, max_age, not_before, deadline, kind):
         """The Droplet from the shared pages of set ``kind`` (names.PAGE_KINDS), a Read with the page's times,
         marked ``shared`` (a plan from it is confirmed) unless this task read that page itself; None when they do
-        not list it, or the account has too many pages. The page that listed it last is read first, so a fork
-        whose Droplet is on page 4 does not make pages 1 to 3 fresh for nothing."""
+        not list it, or the account has too many pages. The page that listed it last is read first, and a page
+        whose last copy did not list it (and more pages follow) is not read again for it: a fork whose Droplet
+        is on page 4 does not make pages 1 to 3 fresh for nothing (a Droplet that moved to an earlier page is
+        not found, and the caller reads it itself)."""
         coordinator, pages = self.coordinator, list(range(1, SHARED_DROPLET_PAGES + 1))
-        last_seen = coordinator.page_listing(kind, pages, lambda data: _listed(data, droplet_id))
-        for number in ([last_seen] if last_seen else []) + [n for n in pages if n != last_seen]:
+        stored = coordinator.stored_pages(kind, pages)
+        last_seen = next((n for n in pages if _listed(stored.get(n), droplet_id) is not None), None)
+        for number in ([last_seen] if last_seen else []) + [n for n in pages if n != last_seen
+                                                              and not _passed_over(stored.get(n), droplet_id)]:
             shared = coordinator.page(kind, number, lambda number=number: self._droplets_page(number),
                                       compact_droplets_page, max_age, not_before, deadline)
             data = shared.value
             found = _listed(data, droplet_id)
             if found is not None:  # a page this task read itself just now is as new as its own GET of the Droplet
                 return Read(found, data.get('server_time'), shared.sent_at, shared.answered_at, not shared.own)
-            total = (data.get('meta') or {}).get('total') or 0
-            if total > SHARED_DROPLET_PAGES * MAX_PAGE_SIZE:
+            if _too_many(data):
                 break
-            if number != last_seen and not ((data.get('links') or {}).get('pages') or {}).get('next'):
+            if number != last_seen and not _has_next(data):
                 break
         return None
 
@@ -174,6 +177,22 @@ def reads_for(client, coordinator, clock=time.monotonic):
     if coordinator is not None and coordinator.crowded():
         return CrowdReads(client, coordinator, clock)
     return OwnReads(client, coordinator, clock)
+
+
+def _has_next(data):
+    return bool(((data.get('links') or {}).get('pages') or {}).get('next'))
+
+
+def _too_many(data):
+    """The account has more Droplets than the shared pages hold: each fork reads its own."""
+    return ((data.get('meta') or {}).get('total') or 0) > SHARED_DROPLET_PAGES * MAX_PAGE_SIZE
+
+
+def _passed_over(stored, droplet_id):
+    """A stored page (any age) that did not list the Droplet, more pages following it: not read again for it (one
+    that said the account was too large is, to learn whether it still is)."""
+    return (isinstance(stored, dict) and _listed(stored, droplet_id) is None and _has_next(stored)
+            and not _too_many(stored))
 
 
 def _listed(data, droplet_id):

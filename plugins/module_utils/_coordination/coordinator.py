@@ -127,14 +127,15 @@ class Coordinator:
         value = fetch()
         return Shared(value, sent, self._clock(), True)
 
-    def page_listing(self, kind, numbers, lists):
-        """The first page of ``numbers`` in set ``kind`` whose stored result (any age) ``lists(value)``, or None."""
+    def stored_pages(self, kind, numbers):
+        """{number: the stored result of that page of set ``kind``, any age} for the pages of ``numbers`` stored."""
         if self.reads is None:
-            return None
+            return {}
         try:
-            return next((n for n in numbers if lists(self.reads.peek(self.names.page(kind, n)))), None)
+            stored = dict((n, self.reads.peek(self.names.page(kind, n))) for n in numbers)
         except (IOError, OSError):
-            return None
+            return {}
+        return dict((n, value) for n, value in stored.items() if value is not None)
 
     # -- our changes and claims ----------------------------------------------------------------------
     def changing(self, droplet_ids):

@@ -178,8 +178,8 @@ class CrowdCoordinator:
                 return Shared(value, self.answered - 0.1, self.answered, True)
         return Shared(value, self.answered - 0.1, self.answered, False)
 
-    def page_listing(self, kind, numbers, lists):
-        return next((number for number in numbers if lists(self.droplet_pages.get(number))), None)
+    def stored_pages(self, kind, numbers):
+        return dict((number, self.droplet_pages[number]) for number in numbers if number in self.droplet_pages)
 
     def page_predates_ours(self, droplet_id, sent_at):
         return self.predates

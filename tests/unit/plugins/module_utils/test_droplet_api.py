@@ -244,6 +244,17 @@ def test_the_shared_list_is_read_first_at_the_page_that_listed_the_droplet_last(
     assert client.crowd.droplet_pages_read == [(3, SHARED_PLAN_MAX_AGE)]  # pages 1 and 2 not made fresh
 
 
+def test_a_stored_page_that_did_not_list_the_droplet_is_not_read_again_for_it():
+    # Bench scenario 7, 1,000 hosts with nothing to do (f1693c2): the first fork whose Droplet was on page 2 read
+    # page 1 again (stale by then) before page 2: 1,006 requests for 1,000 no-ops, where each costs one.
+    client = FakeClient({'/v2/droplets': dict(droplets=[droplet(id=101)], links=dict(pages={}), meta=dict(total=201))})
+    client.crowd = CrowdCoordinator(None, {1: droplets_page(1, 2, links=dict(pages=dict(next='yes')))}, own_pages={2})
+    client.server_time = 1795600900.0
+    read = plan_from(client)
+    assert read.value['id'] == 101 and not read.shared  # page 2, which this fork read itself
+    assert client.crowd.droplet_pages_read == [(2, SHARED_PLAN_MAX_AGE)]
+
+
 @pytest.mark.parametrize('why', ['alone', 'no done rule', 'no server time', 'by name', 'page before our change'])
 def test_the_plan_reads_the_droplet_itself(why):
     client = FakeClient({'/v2/droplets/101': dict(droplet=droplet()), '/v2/droplets': dict(droplets=[droplet()])})
