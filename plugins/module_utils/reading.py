@@ -153,8 +153,8 @@ class CrowdReads(OwnReads):
         coordinator, pages = self.coordinator, list(range(1, SHARED_DROPLET_PAGES + 1))
         stored = coordinator.stored_pages(kind, pages)
         last_seen = next((n for n in pages if _listed(stored.get(n), droplet_id) is not None), None)
-        for number in ([last_seen] if last_seen else []) + [n for n in pages if n != last_seen
-                                                              and not _passed_over(stored.get(n), droplet_id)]:
+        others = [n for n in pages if n != last_seen and not _passed_over(stored.get(n), droplet_id)]
+        for number in ([last_seen] if last_seen else []) + others:
             shared = coordinator.page(kind, number, lambda number=number: self._droplets_page(number),
                                       compact_droplets_page, max_age, not_before, deadline)
             data = shared.value
