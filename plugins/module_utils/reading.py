@@ -18,6 +18,7 @@ __metaclass__ = type
 
 import collections
 import contextlib
+import itertools
 import time
 
 from ansible_collections.oceanops.droplets.plugins.module_utils._coordination import names
@@ -150,11 +151,15 @@ class CrowdReads(OwnReads):
         whose last copy did not list it (and more pages follow) is not read again for it: a fork whose Droplet
         is on page 4 does not make pages 1 to 3 fresh for nothing (a Droplet that moved to an earlier page is
         not found, and the caller reads it itself)."""
-        coordinator, pages = self.coordinator, list(range(1, SHARED_DROPLET_PAGES + 1))
-        stored = coordinator.stored_pages(kind, pages)
-        last_seen = next((n for n in pages if _listed(stored.get(n), droplet_id) is not None), None)
-        others = [n for n in pages if n != last_seen and not _passed_over(stored.get(n), droplet_id)]
-        for number in ([last_seen] if last_seen else []) + others:
+        coordinator, pages, peeked = self.coordinator, list(range(1, SHARED_DROPLET_PAGES + 1)), {}
+
+        def stored(number):  # each stored page read once, and only when needed (after the page listing it: rarely)
+            if number not in peeked:
+                peeked[number] = coordinator.stored_page(kind, number)
+            return peeked[number]
+        last_seen = next((n for n in pages if _listed(stored(n), droplet_id) is not None), None)
+        others = (n for n in pages if n != last_seen and not _passed_over(stored(n), droplet_id))
+        for number in itertools.chain([last_seen] if last_seen else [], others):
             shared = coordinator.page(kind, number, lambda number=number: self._droplets_page(number),
                                       compact_droplets_page, max_age, not_before, deadline)
             data = shared.value

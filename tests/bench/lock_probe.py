@@ -26,7 +26,7 @@ class LockProbe(threading.Thread):
         super().__init__(daemon=True)
         self.pattern = pattern
         self.since = time.time()
-        self.waits = []  # (held when tried, seconds until free), one per probe
+        self.probes = []  # (held when tried, seconds until free), one per probe
         self.stopping = threading.Event()
 
     def run(self):
@@ -34,14 +34,14 @@ class LockProbe(threading.Thread):
             for path in glob.glob(self.pattern):
                 try:
                     if os.path.getmtime(path) >= self.since:
-                        self.waits.append(_wait_for(path))
+                        self.probes.append(_wait_for(path))
                 except OSError:
                     continue  # removed meanwhile
 
     def stop(self):
         self.stopping.set()
         self.join()
-        return summary(self.waits)
+        return summary(self.probes)
 
 
 def _wait_for(path):

@@ -127,15 +127,14 @@ class Coordinator:
         value = fetch()
         return Shared(value, sent, self._clock(), True)
 
-    def stored_pages(self, kind, numbers):
-        """{number: the stored result of that page of set ``kind``, any age} for the pages of ``numbers`` stored."""
+    def stored_page(self, kind, number):
+        """The stored result of page ``number`` of set ``kind``, any age, or None."""
         if self.reads is None:
-            return {}
+            return None
         try:
-            stored = dict((n, self.reads.peek(self.names.page(kind, n))) for n in numbers)
+            return self.reads.peek(self.names.page(kind, number))
         except (IOError, OSError):
-            return {}
-        return dict((n, value) for n, value in stored.items() if value is not None)
+            return None
 
     # -- our changes and claims ----------------------------------------------------------------------
     def changing(self, droplet_ids):

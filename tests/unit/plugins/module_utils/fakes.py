@@ -148,6 +148,7 @@ class CrowdCoordinator:
         self.asked = []
         self.not_befores = []
         self.droplet_pages_read = []
+        self.peeked = []  # stored pages looked at (any age), in order
         self.kinds = []  # which set of shared pages each read of GET /v2/droplets went to
         self.gate = _Gate()
 
@@ -178,8 +179,9 @@ class CrowdCoordinator:
                 return Shared(value, self.answered - 0.1, self.answered, True)
         return Shared(value, self.answered - 0.1, self.answered, False)
 
-    def stored_pages(self, kind, numbers):
-        return dict((number, self.droplet_pages[number]) for number in numbers if number in self.droplet_pages)
+    def stored_page(self, kind, number):
+        self.peeked.append(number)
+        return self.droplet_pages.get(number)
 
     def page_predates_ours(self, droplet_id, sent_at):
         return self.predates

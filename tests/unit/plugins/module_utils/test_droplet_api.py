@@ -244,6 +244,17 @@ def test_the_shared_list_is_read_first_at_the_page_that_listed_the_droplet_last(
     assert client.crowd.droplet_pages_read == [(3, SHARED_PLAN_MAX_AGE)]  # pages 1 and 2 not made fresh
 
 
+def test_stored_pages_after_the_one_that_listed_the_droplet_are_not_looked_at():
+    # Every crowd plan and re-read looks at the stored pages: those after the page that listed the Droplet matter
+    # only when it is no longer there, so they are not opened and parsed for each fork.
+    client = FakeClient()
+    pages = dict((number, droplets_page(number * 10, links=dict(pages=dict(next='yes')))) for number in (1, 2, 4, 5))
+    pages[3] = droplets_page(101, links=dict(pages=dict(next='yes')))
+    client.crowd = CrowdCoordinator(None, pages)
+    assert plan_from(client).value['id'] == 101
+    assert client.crowd.peeked == [1, 2, 3] and client.crowd.droplet_pages_read == [(3, SHARED_PLAN_MAX_AGE)]
+
+
 def test_a_stored_page_that_did_not_list_the_droplet_is_not_read_again_for_it():
     # Bench scenario 7, 1,000 hosts with nothing to do (f1693c2): the first fork whose Droplet was on page 2 read
     # page 1 again (stale by then) before page 2: 1,006 requests for 1,000 no-ops, where each costs one.
